@@ -1,0 +1,40 @@
+using System.Globalization;
+
+namespace Portal.Components.Shared;
+
+/// <summary>How numbers and times read in the portal. Sizes use decimal units: 1 GB = 10^9 bytes, as on the invoice.</summary>
+public static class Format
+{
+    private static readonly string[] Units = ["bytes", "kB", "MB", "GB", "TB", "PB"];
+
+    public static string Bytes(long? bytes)
+    {
+        if (bytes is not { } value)
+        {
+            return "—";
+        }
+
+        if (value < 1000)
+        {
+            return value == 1 ? "1 byte" : $"{value} bytes";
+        }
+
+        var size = (double)value;
+        var unit = 0;
+        while (size >= 1000 && unit < Units.Length - 1)
+        {
+            size /= 1000;
+            unit++;
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"{size:0.#} {Units[unit]}");
+    }
+
+    public static string ExactBytes(long? bytes) =>
+        bytes is { } value ? string.Create(CultureInfo.InvariantCulture, $"{value:N0} bytes") : "—";
+
+    public static string Timestamp(DateTime? utc) =>
+        utc is { } value ? value.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture) : "—";
+
+    public static string Date(DateTime utc) => utc.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+}

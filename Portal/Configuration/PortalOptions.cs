@@ -1,0 +1,32 @@
+namespace Portal.Configuration;
+
+/// <summary>The "Portal" configuration section (appsettings.json or Portal__* environment variables).</summary>
+public sealed class PortalOptions
+{
+    public const string Section = "Portal";
+
+    /// <summary>Where the database and image files live; relative paths are under the content root.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    public DemoOptions Demo { get; set; } = new();
+
+    public ImageLimitOptions Images { get; set; } = new();
+}
+
+public sealed class DemoOptions
+{
+    /// <summary>Create alice@demo.local, bob@demo.local and operator@demo.local on first run.</summary>
+    public bool SeedUsers { get; set; } = true;
+
+    /// <summary>Password of the demo users. Change it anywhere but on your own machine.</summary>
+    public string Password { get; set; } = "Demo-pass-1";
+
+    /// <summary>Publish the demo public catalog (Ubuntu, Debian, …) on first run.</summary>
+    public bool SeedCatalog { get; set; } = true;
+}
+
+public sealed class ImageLimitOptions
+{
+    /// <summary>Largest image accepted, in bytes (Glance's image_size_cap); 1 TiB by default.</summary>
+    public long MaxImageSizeBytes { get; set; } = 1L << 40;
+}

@@ -1,0 +1,29 @@
+using FluentValidation;
+using Microsoft.Extensions.Options;
+
+namespace Portal.Configuration;
+
+/// <summary>Checks the configuration at start so that a bad value stops the app with a clear message.</summary>
+public sealed class PortalOptionsValidator : AbstractValidator<PortalOptions>, IValidateOptions<PortalOptions>
+{
+    public PortalOptionsValidator()
+    {
+        RuleFor(o => o.DataDirectory)
+            .NotEmpty().WithMessage("Portal:DataDirectory must name a folder.")
+            .Must(path => path.IndexOfAny(Path.GetInvalidPathChars()) < 0)
+            .WithMessage("Portal:DataDirectory contains characters that are not allowed in a path.");
+        RuleFor(o => o.Demo.Password)
+            .NotEmpty().When(o => o.Demo.SeedUsers)
+            .WithMessage("Portal:Demo:Password must be set when Portal:Demo:SeedUsers is true.");
+        RuleFor(o => o.Images.MaxImageSizeBytes)
+            .GreaterThan(0).WithMessage("Portal:Images:MaxImageSizeBytes must be a positive number of bytes.");
+    }
+
+    public ValidateOptionsResult Validate(string? name, PortalOptions options)
+    {
+        var result = Validate(options);
+        return result.IsValid
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail(result.Errors.Select(e => e.ErrorMessage));
+    }
+}

@@ -1,0 +1,40 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Portal.Accounts;
+
+namespace Portal.Data;
+
+/// <summary>Brings the database up to date at start: checked-in migrations, WAL journal, demo data.</summary>
+public static class DatabaseInitializer
+{
+    public static async Task InitializePortalDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+
+        // WAL lets readers (every open page) carry on while an upload commits.
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using (var pragma = db.Database.GetDbConnection().CreateCommand())
+            {
+                pragma.CommandText = "PRAGMA journal_mode=WAL;";
+                await pragma.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await db.Database.MigrateAsync(cancellationToken);
+            await scope.ServiceProvider.GetRequiredService<DemoUserSeeder>().SeedAsync(db, cancellationToken);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    public static string ConnectionString(string databasePath) => new SqliteConnectionStringBuilder
+    {
+        DataSource = databasePath,
+        DefaultTimeout = 30,
+        Pooling = true,
+    }.ToString();
+}

@@ -1,0 +1,32 @@
+namespace Portal.Images;
+
+/// <summary>
+/// Where image bytes live. Local disk today; an object store (Ceph RGW, Swift via S3) can take over
+/// behind this seam without touching the domain.
+/// </summary>
+public interface IImageStore
+{
+    /// <summary>Starts writing an image's data. Nothing is visible under the image's id until the writer commits.</summary>
+    ImageDataWriter BeginWrite(Guid imageId);
+
+    /// <summary>Opens stored data for reading, or null when there is none.</summary>
+    Stream? OpenRead(Guid imageId);
+
+    bool Exists(Guid imageId);
+
+    /// <summary>Removes stored data; true when there was something to remove.</summary>
+    bool Delete(Guid imageId);
+}
+
+/// <summary>Data on its way into the store. Disposing without committing discards it.</summary>
+public abstract class ImageDataWriter : IAsyncDisposable
+{
+    public abstract long Length { get; }
+
+    public abstract ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
+
+    /// <summary>Makes the data durable and visible under the image's id. Refuses to replace existing data.</summary>
+    public abstract ValueTask CommitAsync(CancellationToken cancellationToken);
+
+    public abstract ValueTask DisposeAsync();
+}

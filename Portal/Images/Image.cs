@@ -1,0 +1,284 @@
+using Portal.Accounts;
+
+namespace Portal.Images;
+
+/// <summary>
+/// A virtual machine image, modelled on the OpenStack Image API v2. The entity guards its own rules:
+/// who may see and change it, which status changes are allowed, and that active data is never rewritten.
+/// </summary>
+public sealed class Image
+{
+    public const int MaxNameLength = 255;
+    public const int MaxDescriptionLength = 255;
+    public const string SupportedArchitecture = "x86_64";
+
+    private Image()
+    {
+        Name = string.Empty;
+        Architecture = SupportedArchitecture;
+    }
+
+    public Guid Id { get; private set; }
+    public string Name { get; private set; }
+    public string? Description { get; private set; }
+    public ImageStatus Status { get; private set; }
+    public DiskFormat DiskFormat { get; private set; }
+    public ContainerFormat ContainerFormat { get; private set; }
+    public string? OsDistro { get; private set; }
+    public string? OsVersion { get; private set; }
+    public string Architecture { get; private set; }
+    public ImageVisibility Visibility { get; private set; }
+    public bool IsProtected { get; private set; }
+    public int MinDiskGb { get; private set; }
+    public int MinRamMb { get; private set; }
+    public long? Size { get; private set; }
+    public long? VirtualSize { get; private set; }
+    public string? Checksum { get; private set; }
+    public string? OsHashAlgo { get; private set; }
+    public string? OsHashValue { get; private set; }
+
+    /// <summary>The account (tenant) that owns the image.</summary>
+    public Guid Owner { get; private set; }
+
+    public DateTime CreatedAt { get; private set; }
+    public DateTime UpdatedAt { get; private set; }
+    public DateTime? DeletedAt { get; private set; }
+
+    /// <summary>Why the last transfer of data failed or was refused, in words for the customer.</summary>
+    public string? StatusReason { get; private set; }
+
+    /// <summary>Concurrency token: bumped on every change so that a stale edit is detected, not saved.</summary>
+    public long Version { get; private set; }
+
+    public bool IsPubliclyVisible => Visibility is ImageVisibility.Public or ImageVisibility.Community;
+
+    public bool HasData => Status is ImageStatus.Active or ImageStatus.Deactivated or ImageStatus.PendingDelete;
+
+    /// <summary>Image data may only arrive while the image waits for it; active data is read-only.</summary>
+    public bool CanReceiveData => Status == ImageStatus.Queued;
+
+    public bool CanDelete => DeleteBlockedReason is null;
+
+    public string? DeleteBlockedReason =>
+        IsProtected ? "This image is protected. Unprotect it first, then delete it."
+        : !ImageStatusRules.CanTransition(Status, ImageStatus.Deleted) ? $"An image that is {Status.ToDisplayName().ToLowerInvariant()} cannot be deleted."
+        : null;
+
+    public static Image Create(Caller caller, NewImage spec, DateTime now)
+    {
+        EnsureVisibilityAllowed(caller, spec.Visibility);
+        EnsureArchitectureSupported(spec.Architecture);
+
+        return new Image
+        {
+            Id = spec.Id ?? Guid.NewGuid(),
+            Name = spec.Name.Trim(),
+            Description = NullIfBlank(spec.Description),
+            Status = ImageStatus.Queued,
+            DiskFormat = spec.DiskFormat,
+            ContainerFormat = spec.ContainerFormat,
+            OsDistro = NullIfBlank(spec.OsDistro),
+            OsVersion = NullIfBlank(spec.OsVersion),
+            Architecture = SupportedArchitecture,
+            Visibility = spec.Visibility,
+            IsProtected = spec.IsProtected,
+            MinDiskGb = spec.MinDiskGb,
+            MinRamMb = spec.MinRamMb,
+            Owner = caller.AccountId,
+            CreatedAt = now,
+            UpdatedAt = now,
+            Version = 1,
+        };
+    }
+
+    public bool IsVisibleTo(Caller caller) =>
+        Status != ImageStatus.Deleted && (IsPubliclyVisible || Owner == caller.AccountId);
+
+    public bool IsChangeableBy(Caller caller) =>
+        IsVisibleTo(caller) && (IsPubliclyVisible ? caller.IsOperator : Owner == caller.AccountId);
+
+    /// <summary>Refuses a change by someone who may not make it; an image they cannot see does not exist for them.</summary>
+    public void EnsureChangeableBy(Caller caller)
+    {
+        if (!IsVisibleTo(caller))
+        {
+            throw new ImageNotFoundException(Id);
+        }
+
+        if (!IsChangeableBy(caller))
+        {
+            throw new ImageRuleException("Only the platform operator can change public images.");
+        }
+    }
+
+    public void UpdateMetadata(Caller caller, ImageMetadata metadata, DateTime now)
+    {
+        EnsureChangeableBy(caller);
+        Name = metadata.Name.Trim();
+        Description = NullIfBlank(metadata.Description);
+        OsDistro = NullIfBlank(metadata.OsDistro);
+        OsVersion = NullIfBlank(metadata.OsVersion);
+        MinDiskGb = metadata.MinDiskGb;
+        MinRamMb = metadata.MinRamMb;
+        Touch(now);
+    }
+
+    public void SetProtected(Caller caller, bool isProtected, DateTime now)
+    {
+        EnsureChangeableBy(caller);
+        if (IsProtected == isProtected)
+        {
+            return;
+        }
+
+        IsProtected = isProtected;
+        Touch(now);
+    }
+
+    public void SetVisibility(Caller caller, ImageVisibility visibility, DateTime now)
+    {
+        EnsureChangeableBy(caller);
+        EnsureVisibilityAllowed(caller, visibility);
+        if (Visibility == visibility)
+        {
+            return;
+        }
+
+        Visibility = visibility;
+        Touch(now);
+    }
+
+    /// <summary>Marks the image deleted; the row stays for history, the caller removes the data.</summary>
+    public void Delete(Caller caller, DateTime now)
+    {
+        EnsureChangeableBy(caller);
+        if (DeleteBlockedReason is { } reason)
+        {
+            throw new ImageRuleException(reason);
+        }
+
+        TransitionTo(ImageStatus.Deleted, now);
+        DeletedAt = now;
+    }
+
+    /// <summary>Starts receiving data: queued → saving (upload) or importing (URL).</summary>
+    public void BeginTransfer(Caller caller, ImageStatus transferStatus, DateTime now)
+    {
+        EnsureChangeableBy(caller);
+        if (transferStatus is not (ImageStatus.Saving or ImageStatus.Importing))
+        {
+            throw new ArgumentOutOfRangeException(nameof(transferStatus));
+        }
+
+        if (!CanReceiveData)
+        {
+            throw new ImageRuleException(Status is ImageStatus.Active or ImageStatus.Deactivated
+                ? "The data of an active image cannot be changed. Create a new image instead."
+                : $"This image cannot receive data while it is {Status.ToDisplayName().ToLowerInvariant()}.");
+        }
+
+        TransitionTo(transferStatus, now);
+        StatusReason = null;
+    }
+
+    /// <summary>The data arrived complete and verified: the image becomes active and read-only.</summary>
+    public void CompleteTransfer(ImageData data, DateTime now)
+    {
+        if (Status is not (ImageStatus.Saving or ImageStatus.Importing))
+        {
+            throw new ImageRuleException($"This image is {Status.ToDisplayName().ToLowerInvariant()}, not receiving data.");
+        }
+
+        Size = data.Size;
+        VirtualSize = data.VirtualSize;
+        Checksum = data.Md5Hex;
+        OsHashAlgo = "sha512";
+        OsHashValue = data.Sha512Hex;
+        StatusReason = null;
+        TransitionTo(ImageStatus.Active, now);
+    }
+
+    /// <summary>A failed or aborted transfer puts the image back to queued so that the customer can retry.</summary>
+    public void AbandonTransfer(string reason, DateTime now)
+    {
+        if (Status is not (ImageStatus.Saving or ImageStatus.Importing))
+        {
+            return;
+        }
+
+        StatusReason = reason;
+        TransitionTo(ImageStatus.Queued, now);
+    }
+
+    /// <summary>A transfer that can never succeed (e.g. a URL that answers 404) kills an upload in Glance.</summary>
+    public void Kill(string reason, DateTime now)
+    {
+        StatusReason = reason;
+        TransitionTo(ImageStatus.Killed, now);
+    }
+
+    private void TransitionTo(ImageStatus next, DateTime now)
+    {
+        if (!ImageStatusRules.CanTransition(Status, next))
+        {
+            throw new ImageRuleException(
+                $"An image that is {Status.ToDisplayName().ToLowerInvariant()} cannot become {next.ToDisplayName().ToLowerInvariant()}.");
+        }
+
+        Status = next;
+        Touch(now);
+    }
+
+    private void Touch(DateTime now)
+    {
+        UpdatedAt = now;
+        Version++;
+    }
+
+    private static void EnsureVisibilityAllowed(Caller caller, ImageVisibility visibility)
+    {
+        // Public and community images reach every customer: only the operator may publish one,
+        // otherwise a malicious image could be planted in other customers' catalogs.
+        if (visibility is ImageVisibility.Public or ImageVisibility.Community && !caller.IsOperator)
+        {
+            throw new ImageRuleException("Customers can only upload private images.");
+        }
+    }
+
+    private static void EnsureArchitectureSupported(string? architecture)
+    {
+        if (!string.Equals(architecture ?? SupportedArchitecture, SupportedArchitecture, StringComparison.Ordinal))
+        {
+            throw new ImageRuleException($"This platform only runs {SupportedArchitecture} images.");
+        }
+    }
+
+    private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+}
+
+/// <summary>What a new image is created from.</summary>
+public sealed record NewImage(
+    string Name,
+    DiskFormat DiskFormat,
+    ImageVisibility Visibility = ImageVisibility.Private,
+    string? Description = null,
+    string? OsDistro = null,
+    string? OsVersion = null,
+    bool IsProtected = false,
+    int MinDiskGb = 0,
+    int MinRamMb = 0,
+    ContainerFormat ContainerFormat = ContainerFormat.Bare,
+    string? Architecture = Image.SupportedArchitecture,
+    Guid? Id = null);
+
+/// <summary>The editable descriptive fields of an image.</summary>
+public sealed record ImageMetadata(
+    string Name,
+    string? Description,
+    string? OsDistro,
+    string? OsVersion,
+    int MinDiskGb,
+    int MinRamMb);
+
+/// <summary>What is known of image data once it is stored and hashed.</summary>
+public sealed record ImageData(long Size, string Md5Hex, string Sha512Hex, long? VirtualSize);

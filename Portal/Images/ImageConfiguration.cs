@@ -1,0 +1,51 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Portal.Accounts;
+
+namespace Portal.Images;
+
+public sealed class ImageConfiguration : IEntityTypeConfiguration<Image>
+{
+    public void Configure(EntityTypeBuilder<Image> builder)
+    {
+        builder.ToTable("Images");
+        builder.HasKey(i => i.Id);
+
+        // Names sort and match case-insensitively, as people expect in a list.
+        builder.Property(i => i.Name).HasMaxLength(Image.MaxNameLength).IsRequired().UseCollation("NOCASE");
+        builder.Property(i => i.Description).HasMaxLength(Image.MaxDescriptionLength);
+        builder.Property(i => i.OsDistro).HasMaxLength(64);
+        builder.Property(i => i.OsVersion).HasMaxLength(64);
+        builder.Property(i => i.Architecture).HasMaxLength(32).IsRequired();
+        builder.Property(i => i.Checksum).HasMaxLength(32);
+        builder.Property(i => i.OsHashAlgo).HasMaxLength(16);
+        builder.Property(i => i.OsHashValue).HasMaxLength(128);
+        builder.Property(i => i.StatusReason).HasMaxLength(1000);
+
+        // Enums are stored under their OpenStack wire names ("pending_delete", "qcow2", "private").
+        builder.Property(i => i.Status).HasMaxLength(16)
+            .HasConversion(v => v.ToApiName(), v => ImageWireNames.ParseStatus(v));
+        builder.Property(i => i.DiskFormat).HasMaxLength(16)
+            .HasConversion(v => v.ToApiName(), v => ImageWireNames.Parse<DiskFormat>(v));
+        builder.Property(i => i.ContainerFormat).HasMaxLength(16)
+            .HasConversion(v => v.ToApiName(), v => ImageWireNames.Parse<ContainerFormat>(v));
+        builder.Property(i => i.Visibility).HasMaxLength(16)
+            .HasConversion(v => v.ToApiName(), v => ImageWireNames.Parse<ImageVisibility>(v));
+
+        builder.Property(i => i.Version).IsConcurrencyToken();
+
+        builder.HasOne<Account>().WithMany().HasForeignKey(i => i.Owner).OnDelete(DeleteBehavior.Restrict);
+
+        // The two lists: an account's private images, and the public catalog; both newest first by default.
+        builder.HasIndex(i => new { i.Owner, i.Visibility, i.Status, i.CreatedAt });
+        builder.HasIndex(i => new { i.Visibility, i.Status, i.CreatedAt });
+    }
+}
+
+internal static class ImageWireNames
+{
+    public static ImageStatus ParseStatus(string value) =>
+        value == "pending_delete" ? ImageStatus.PendingDelete : Parse<ImageStatus>(value);
+
+    public static T Parse<T>(string value) where T : struct, Enum => Enum.Parse<T>(value, ignoreCase: true);
+}

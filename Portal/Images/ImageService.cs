@@ -1,0 +1,150 @@
+using FluentValidation;
+using Microsoft.EntityFrameworkCore;
+using Portal.Accounts;
+using Portal.Data;
+
+namespace Portal.Images;
+
+/// <summary>
+/// The image domain service: every way into the images (pages, upload endpoint, URL importer, a future API)
+/// goes through here, so every rule is enforced the same way for all of them.
+/// </summary>
+public sealed class ImageService(
+    IDbContextFactory<PortalDbContext> dbFactory,
+    IImageStore store,
+    TimeProvider clock,
+    IValidator<UpdateImageRequest> updateValidator,
+    ILogger<ImageService> logger)
+{
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    public async Task<ImagePage> ListAsync(Caller caller, ImageQuery query, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var images = VisibleIn(db.Images.AsNoTracking(), caller, query.Scope);
+
+        if (!string.IsNullOrWhiteSpace(query.NameContains))
+        {
+            var pattern = "%" + EscapeLike(query.NameContains.Trim()) + "%";
+            images = images.Where(i => EF.Functions.Like(i.Name, pattern, "\\"));
+        }
+
+        if (query.Status is { } status)
+        {
+            images = images.Where(i => i.Status == status);
+        }
+
+        if (query.DiskFormat is { } format)
+        {
+            images = images.Where(i => i.DiskFormat == format);
+        }
+
+        var total = await images.CountAsync(cancellationToken);
+        var pageSize = Math.Clamp(query.PageSize, 1, ImageQuery.MaxPageSize);
+        var items = await Sorted(images, query.SortBy, query.Descending)
+            .Skip(Math.Max(query.Page, 0) * pageSize)
+            .Take(pageSize)
+            .ToListAsync(cancellationToken);
+        return new ImagePage(items, total);
+    }
+
+    public async Task<Image> GetAsync(Caller caller, Guid id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var image = await db.Images.AsNoTracking().SingleOrDefaultAsync(i => i.Id == id, cancellationToken);
+        return image is not null && image.IsVisibleTo(caller) ? image : throw new ImageNotFoundException(id);
+    }
+
+    /// <summary>Edits the descriptive fields; refused when the image changed since <paramref name="expectedVersion"/>.</summary>
+    public async Task<Image> UpdateAsync(
+        Caller caller, Guid id, UpdateImageRequest request, long expectedVersion, CancellationToken cancellationToken = default)
+    {
+        var validation = await updateValidator.ValidateAsync(request, cancellationToken);
+        if (!validation.IsValid)
+        {
+            throw new ImageValidationException(validation.Errors);
+        }
+
+        return await ChangeAsync(caller, id, expectedVersion,
+            image => image.UpdateMetadata(caller, request.ToMetadata(), Now), cancellationToken);
+    }
+
+    public Task<Image> SetProtectedAsync(Caller caller, Guid id, bool isProtected, CancellationToken cancellationToken = default) =>
+        ChangeAsync(caller, id, expectedVersion: null, image => image.SetProtected(caller, isProtected, Now), cancellationToken);
+
+    /// <summary>Deletes an image: the data is removed, the row stays as <c>deleted</c> for history.</summary>
+    public async Task DeleteAsync(Caller caller, Guid id, CancellationToken cancellationToken = default)
+    {
+        await ChangeAsync(caller, id, expectedVersion: null, image => image.Delete(caller, Now), cancellationToken);
+
+        // The row is marked first: a crash in between leaves an orphan file to reclaim, never a live row without data.
+        try
+        {
+            store.Delete(id);
+        }
+        catch (IOException e)
+        {
+            logger.LogWarning(e, "Image {ImageId} is deleted but its data could not be removed yet", id);
+        }
+    }
+
+    private async Task<Image> ChangeAsync(
+        Caller caller, Guid id, long? expectedVersion, Action<Image> change, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var image = await db.Images.SingleOrDefaultAsync(i => i.Id == id, cancellationToken);
+        if (image is null || !image.IsVisibleTo(caller))
+        {
+            throw new ImageNotFoundException(id);
+        }
+
+        if (expectedVersion is { } version && image.Version != version)
+        {
+            throw new ImageConflictException();
+        }
+
+        change(image);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            throw new ImageConflictException();
+        }
+
+        return image;
+    }
+
+    private static IQueryable<Image> VisibleIn(IQueryable<Image> images, Caller caller, ImageScope scope) => scope switch
+    {
+        ImageScope.Private => images.Where(i => i.Owner == caller.AccountId
+            && (i.Visibility == ImageVisibility.Private || i.Visibility == ImageVisibility.Shared)
+            && i.Status != ImageStatus.Deleted),
+        ImageScope.Public => images.Where(i => i.Visibility == ImageVisibility.Public && i.Status != ImageStatus.Deleted),
+        _ => throw new ArgumentOutOfRangeException(nameof(scope)),
+    };
+
+    private static IQueryable<Image> Sorted(IQueryable<Image> images, ImageSort sort, bool descending)
+    {
+        var ordered = sort switch
+        {
+            ImageSort.Name => descending ? images.OrderByDescending(i => i.Name) : images.OrderBy(i => i.Name),
+            ImageSort.Size => descending ? images.OrderByDescending(i => i.Size) : images.OrderBy(i => i.Size),
+            ImageSort.Status => descending ? images.OrderByDescending(i => i.Status) : images.OrderBy(i => i.Status),
+            ImageSort.DiskFormat => descending ? images.OrderByDescending(i => i.DiskFormat) : images.OrderBy(i => i.DiskFormat),
+            ImageSort.OperatingSystem => descending
+                ? images.OrderByDescending(i => i.OsDistro).ThenByDescending(i => i.OsVersion)
+                : images.OrderBy(i => i.OsDistro).ThenBy(i => i.OsVersion),
+            _ => descending ? images.OrderByDescending(i => i.CreatedAt) : images.OrderBy(i => i.CreatedAt),
+        };
+
+        // A unique tie-breaker keeps paging stable when many rows share a sort value.
+        return ordered.ThenBy(i => i.Id);
+    }
+
+    private static string EscapeLike(string value) =>
+        value.Replace("\\", "\\\\", StringComparison.Ordinal)
+            .Replace("%", "\\%", StringComparison.Ordinal)
+            .Replace("_", "\\_", StringComparison.Ordinal);
+}

@@ -1,0 +1,48 @@
+namespace Portal.Images;
+
+/// <summary>Image lifecycle states, named as in the OpenStack Image API v2.</summary>
+public enum ImageStatus
+{
+    Queued,
+    Saving,
+    Importing,
+    Active,
+    Killed,
+    Deactivated,
+    PendingDelete,
+    Deleted,
+}
+
+public static class ImageStatusRules
+{
+    // Glance's transition table (glance/domain/__init__.py), plus its "failed upload goes back to queued" rule.
+    private static readonly Dictionary<ImageStatus, ImageStatus[]> Allowed = new()
+    {
+        [ImageStatus.Queued] = [ImageStatus.Saving, ImageStatus.Importing, ImageStatus.Active, ImageStatus.Deleted],
+        [ImageStatus.Saving] = [ImageStatus.Active, ImageStatus.Killed, ImageStatus.Deleted, ImageStatus.Queued],
+        [ImageStatus.Importing] = [ImageStatus.Active, ImageStatus.Deleted, ImageStatus.Queued],
+        [ImageStatus.Active] = [ImageStatus.PendingDelete, ImageStatus.Deleted, ImageStatus.Deactivated],
+        [ImageStatus.Killed] = [ImageStatus.Deleted],
+        [ImageStatus.PendingDelete] = [ImageStatus.Deleted, ImageStatus.Active],
+        [ImageStatus.Deactivated] = [ImageStatus.Active, ImageStatus.Deleted],
+        [ImageStatus.Deleted] = [],
+    };
+
+    public static bool CanTransition(ImageStatus from, ImageStatus to) => Allowed[from].Contains(to);
+
+    public static IReadOnlyList<ImageStatus> NextStates(ImageStatus from) => Allowed[from];
+
+    /// <summary>The wire name used by the OpenStack Image API ("pending_delete").</summary>
+    public static string ToApiName(this ImageStatus status) => status switch
+    {
+        ImageStatus.PendingDelete => "pending_delete",
+        _ => status.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>A short word for people ("Pending delete").</summary>
+    public static string ToDisplayName(this ImageStatus status) => status switch
+    {
+        ImageStatus.PendingDelete => "Pending delete",
+        _ => status.ToString(),
+    };
+}

@@ -1,0 +1,117 @@
+using Microsoft.Win32.SafeHandles;
+using Portal.Configuration;
+
+namespace Portal.Images;
+
+/// <summary>One file per image under the data folder, named by the image id.</summary>
+public sealed class LocalDiskImageStore : IImageStore
+{
+    public const string IncomingFolderName = ".incoming";
+
+    private readonly string _root;
+    private readonly string _incoming;
+
+    public LocalDiskImageStore(DataDirectory dataDirectory)
+        : this(dataDirectory.ImagesPath)
+    {
+    }
+
+    public LocalDiskImageStore(string root)
+    {
+        _root = root;
+        _incoming = Path.Combine(root, IncomingFolderName);
+        Directory.CreateDirectory(_incoming);
+    }
+
+    public string PathOf(Guid imageId) => Path.Combine(_root, imageId.ToString("D"));
+
+    /// <summary>Data still being written: a crash leaves it here, never under an image's name.</summary>
+    public IEnumerable<string> IncomingFiles() => Directory.EnumerateFiles(_incoming);
+
+    public ImageDataWriter BeginWrite(Guid imageId)
+    {
+        var temporary = Path.Combine(_incoming, $"{imageId:D}.{Guid.NewGuid():N}.partial");
+        return new LocalDiskWriter(temporary, PathOf(imageId));
+    }
+
+    public Stream? OpenRead(Guid imageId)
+    {
+        try
+        {
+            return new FileStream(PathOf(imageId), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    public bool Exists(Guid imageId) => File.Exists(PathOf(imageId));
+
+    public bool Delete(Guid imageId)
+    {
+        var path = PathOf(imageId);
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        File.Delete(path);
+        return true;
+    }
+
+    private sealed class LocalDiskWriter : ImageDataWriter
+    {
+        private readonly string _temporary;
+        private readonly string _final;
+        private readonly SafeFileHandle _handle;
+        private long _length;
+        private bool _committed;
+        private bool _disposed;
+
+        public LocalDiskWriter(string temporary, string final)
+        {
+            _temporary = temporary;
+            _final = final;
+            _handle = File.OpenHandle(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.Asynchronous);
+        }
+
+        public override long Length => _length;
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            await RandomAccess.WriteAsync(_handle, data, _length, cancellationToken);
+            _length += data.Length;
+        }
+
+        public override ValueTask CommitAsync(CancellationToken cancellationToken)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            RandomAccess.FlushToDisk(_handle);
+            _handle.Dispose();
+
+            // Never overwrite: stored data of an image is written once (active images are read-only).
+            File.Move(_temporary, _final, overwrite: false);
+            _committed = true;
+            return ValueTask.CompletedTask;
+        }
+
+        public override ValueTask DisposeAsync()
+        {
+            if (_disposed)
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            _disposed = true;
+            _handle.Dispose();
+            if (!_committed)
+            {
+                File.Delete(_temporary);
+            }
+
+            return ValueTask.CompletedTask;
+        }
+    }
+}

@@ -1,0 +1,32 @@
+// Small browser helpers the Blazor components call through JS interop.
+window.portal = {
+  getDarkMode() {
+    const stored = localStorage.getItem("portal.darkMode");
+    if (stored === "true") return true;
+    if (stored === "false") return false;
+    return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
+  },
+
+  setDarkMode(value) {
+    localStorage.setItem("portal.darkMode", value ? "true" : "false");
+  },
+
+  async copyText(text) {
+    try {
+      await navigator.clipboard.writeText(text);
+      return true;
+    } catch {
+      // Clipboard API refused (no permission or not a secure context): fall back to a selection copy.
+      const area = document.createElement("textarea");
+      area.value = text;
+      area.setAttribute("readonly", "");
+      area.style.position = "fixed";
+      area.style.opacity = "0";
+      document.body.appendChild(area);
+      area.select();
+      const ok = document.execCommand("copy");
+      area.remove();
+      return ok;
+    }
+  },
+};
