@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Identity;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Antiforgery;
 
 namespace Portal.Accounts;
 
@@ -10,6 +10,7 @@ namespace Portal.Accounts;
 public static class AccountEndpoints
 {
     public const string SignInPath = "/account/sign-in";
+    public const string SignInSubmitPath = "/account/sign-in/submit";
     public const string SignOutPath = "/account/sign-out";
     public const string DefaultLandingPath = "/compute/images";
 
@@ -17,14 +18,27 @@ public static class AccountEndpoints
 
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost(SignInPath, SignInAsync);
-        endpoints.MapPost(SignOutPath, SignOutAsync);
+        endpoints.MapPost(SignInSubmitPath, SignInAsync).WithMetadata(new RequireAntiforgeryTokenAttribute());
+        endpoints.MapPost(SignOutPath, SignOutAsync).WithMetadata(new RequireAntiforgeryTokenAttribute());
         return endpoints;
     }
 
-    private static async Task<IResult> SignInAsync(
-        [FromForm] SignInForm form, SignInManager<PortalUser> signInManager, ILoggerFactory loggers)
+    private static async Task<IResult> SignInAsync(HttpContext context, SignInManager<PortalUser> signInManager, ILoggerFactory loggers)
     {
+        // A page left open across a restart or a cookie clean-up posts a stale token: ask again, kindly.
+        if (context.Features.Get<IAntiforgeryValidationFeature>() is { IsValid: false } || !context.Request.HasFormContentType)
+        {
+            return Results.LocalRedirect(SignInPage(SignInError.Expired, string.Empty, DefaultLandingPath));
+        }
+
+        var fields = await context.Request.ReadFormAsync(context.RequestAborted);
+        var form = new SignInForm
+        {
+            Email = fields["Email"],
+            Password = fields["Password"],
+            RememberMe = bool.TryParse(fields["RememberMe"], out var remember) && remember,
+            ReturnUrl = fields["ReturnUrl"],
+        };
         var returnUrl = LocalOrDefault(form.ReturnUrl);
         var email = form.Email?.Trim() ?? string.Empty;
         if (email.Length == 0 || string.IsNullOrEmpty(form.Password))
@@ -59,8 +73,13 @@ public static class AccountEndpoints
         return Results.LocalRedirect(SignInPage(SignInError.Invalid, email, returnUrl));
     }
 
-    private static async Task<IResult> SignOutAsync(SignInManager<PortalUser> signInManager, [FromForm] string? returnUrl)
+    private static async Task<IResult> SignOutAsync(HttpContext context, SignInManager<PortalUser> signInManager)
     {
+        if (context.Features.Get<IAntiforgeryValidationFeature>() is { IsValid: false })
+        {
+            return Results.BadRequest();
+        }
+
         await signInManager.SignOutAsync();
         return Results.LocalRedirect(SignInPath);
     }
@@ -88,4 +107,5 @@ public enum SignInError
     Missing,
     Invalid,
     LockedOut,
+    Expired,
 }

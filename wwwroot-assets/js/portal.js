@@ -1,5 +1,10 @@
 // Small browser helpers the Blazor components call through JS interop.
 window.portal = {
+  // Set once a page's interactive circuit has rendered: browser tests wait for it before clicking.
+  markInteractive() {
+    document.body.dataset.interactive = "true";
+  },
+
   getDarkMode() {
     const stored = localStorage.getItem("portal.darkMode");
     if (stored === "true") return true;

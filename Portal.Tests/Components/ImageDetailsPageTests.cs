@@ -1,0 +1,143 @@
+using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Images;
+using Portal.Images.Pages;
+using Portal.Tests.Support;
+
+namespace Portal.Tests.Components;
+
+public sealed class ImageDetailsPageTests : PortalComponentTest
+{
+    private IRenderedComponent<ImageDetailsPage> RenderDetails(Guid id) =>
+        Render<ImageDetailsPage>(p => p.Add(d => d.Id, id));
+
+    private static AngleSharp.Dom.IElement Button(IRenderedComponent<ImageDetailsPage> page, string text) =>
+        page.FindAll("button").Single(b => b.TextContent.Trim() == text);
+
+    [Fact]
+    public async Task DeleteIsDisabledWithTheReasonWhileProtected()
+    {
+        var image = await Harness.AddImageAsync(Callers.Alice, "precious", isProtected: true);
+        RenderProviders();
+
+        var page = RenderDetails(image.Id);
+
+        page.WaitForAssertion(() => Assert.True(Button(page, "Delete image").HasAttribute("disabled")));
+        Assert.Contains("Unprotect it first", page.Find("[data-testid=delete-blocked-reason]").TextContent);
+    }
+
+    [Fact]
+    public async Task ShowsEveryFieldIncludingBothHashes()
+    {
+        var image = await Harness.AddImageAsync(Callers.Alice, "full", size: 2048);
+        RenderProviders();
+
+        var page = RenderDetails(image.Id);
+
+        page.WaitForAssertion(() => Assert.Contains("full", page.Find("h1").TextContent));
+        Assert.Equal(image.Checksum, page.Find("[data-testid=checksum]").TextContent);
+        Assert.Equal(image.OsHashValue, page.Find("[data-testid=sha512]").TextContent);
+        foreach (var label in new[] { "ID", "Status", "Visibility", "Owner", "Architecture", "Disk format", "Container format", "Minimum disk", "Minimum RAM", "Size", "Virtual size", "Created", "Updated" })
+        {
+            Assert.Contains(page.FindAll("dt"), dt => dt.TextContent == label);
+        }
+
+        Assert.NotNull(page.Find("button[aria-label='Copy checksum']"));
+        Assert.NotNull(page.Find("button[aria-label='Copy SHA-512']"));
+    }
+
+    [Fact]
+    public async Task SwitchingProtectedOnIsSavedAndDisablesDelete()
+    {
+        var image = await Harness.AddImageAsync(Callers.Alice, "toggle");
+        RenderProviders();
+        var page = RenderDetails(image.Id);
+        page.WaitForAssertion(() => Assert.False(Button(page, "Delete image").HasAttribute("disabled")));
+
+        page.Find("input[type=checkbox]").Change(true);
+
+        page.WaitForAssertion(() => Assert.True(Button(page, "Delete image").HasAttribute("disabled")));
+        Assert.True((await Harness.Service.GetAsync(Callers.Alice, image.Id)).IsProtected);
+    }
+
+    [Fact]
+    public async Task DeleteAsksForConfirmationNamingTheImageThenDeletes()
+    {
+        var image = await Harness.AddImageAsync(Callers.Alice, "doomed-image");
+        var dialogs = RenderProviders();
+        var page = RenderDetails(image.Id);
+        page.WaitForAssertion(() => Assert.False(Button(page, "Delete image").HasAttribute("disabled")));
+
+        Button(page, "Delete image").Click();
+
+        dialogs.WaitForAssertion(() => Assert.Contains("doomed-image", dialogs.Find(".mud-dialog").TextContent));
+        Assert.Equal(ImageStatus.Active, (await Harness.Service.GetAsync(Callers.Alice, image.Id)).Status);
+        dialogs.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == "Delete").Click();
+
+        page.WaitForAssertion(() => Assert.EndsWith("/compute/images", Services.GetRequiredService<NavigationManager>().Uri));
+        await Assert.ThrowsAsync<ImageNotFoundException>(() => Harness.Service.GetAsync(Callers.Alice, image.Id));
+        Assert.False(Harness.Store.Exists(image.Id));
+    }
+
+    [Fact]
+    public async Task CancellingTheConfirmationKeepsTheImage()
+    {
+        var image = await Harness.AddImageAsync(Callers.Alice, "kept");
+        var dialogs = RenderProviders();
+        var page = RenderDetails(image.Id);
+        page.WaitForAssertion(() => Assert.False(Button(page, "Delete image").HasAttribute("disabled")));
+
+        Button(page, "Delete image").Click();
+        dialogs.WaitForAssertion(() => dialogs.Find(".mud-dialog"));
+        dialogs.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == "Cancel").Click();
+
+        Assert.Equal(ImageStatus.Active, (await Harness.Service.GetAsync(Callers.Alice, image.Id)).Status);
+        Assert.True(Harness.Store.Exists(image.Id));
+    }
+
+    [Fact]
+    public async Task CustomerCannotChangeAPublicImageFromItsPage()
+    {
+        var image = await Harness.AddImageAsync(Callers.Operator, "Ubuntu 24.04 LTS", ImageVisibility.Public);
+        RenderProviders();
+
+        var page = RenderDetails(image.Id);
+
+        page.WaitForAssertion(() => Assert.Contains("Public images are managed by the platform operator.", page.Markup));
+        Assert.True(page.Find("input[type=checkbox]").HasAttribute("disabled"));
+        Assert.True(Button(page, "Delete image").HasAttribute("disabled"));
+        Assert.Contains("Only the platform operator", page.Find("[data-testid=delete-blocked-reason]").TextContent);
+    }
+
+    [Fact]
+    public async Task InvalidEditShowsTheValidatorsMessageInlineAndSavesNothing()
+    {
+        var image = await Harness.AddImageAsync(Callers.Alice, "named");
+        RenderProviders();
+        var page = RenderDetails(image.Id);
+        page.WaitForAssertion(() => Assert.Contains("Save changes", page.Markup));
+
+        var nameInput = page.FindAll("input").First(i => i.GetAttribute("value") == "named");
+        nameInput.Input("bad\tname");
+        Button(page, "Save changes").Click();
+
+        page.WaitForAssertion(() => Assert.Contains("control characters", page.Markup));
+        Assert.Equal("named", (await Harness.Service.GetAsync(Callers.Alice, image.Id)).Name);
+    }
+
+    [Fact]
+    public async Task ValidEditIsSaved()
+    {
+        var image = await Harness.AddImageAsync(Callers.Alice, "before");
+        RenderProviders();
+        var page = RenderDetails(image.Id);
+        page.WaitForAssertion(() => Assert.Contains("Save changes", page.Markup));
+
+        page.FindAll("input").First(i => i.GetAttribute("value") == "before").Input("after");
+        Button(page, "Save changes").Click();
+
+        await page.WaitForAssertionAsync(async () => Assert.Equal("after", (await Harness.Service.GetAsync(Callers.Alice, image.Id)).Name));
+        page.WaitForAssertion(() => Assert.Contains("after", page.Find("h1").TextContent));
+    }
+}

@@ -1,0 +1,94 @@
+using Bunit;
+using Portal.Images;
+using Portal.Images.Components;
+using Portal.Tests.Support;
+
+namespace Portal.Tests.Components;
+
+public sealed class ImageGridTests : PortalComponentTest
+{
+    [Fact]
+    public async Task PrivateGridListsOnlyTheAccountsImagesWithAProtectedLock()
+    {
+        await Harness.AddImageAsync(Callers.Alice, "web-frontend", isProtected: true);
+        await Harness.AddImageAsync(Callers.Alice, "ci-runner");
+        await Harness.AddImageAsync(Callers.Bob, "bobs-secret");
+        RenderProviders();
+
+        var grid = Render<ImageGrid>(p => p.Add(g => g.Scope, ImageScope.Private));
+
+        grid.WaitForAssertion(() => Assert.Equal(2, grid.FindAll("a.portal-image-link").Count));
+        Assert.DoesNotContain("bobs-secret", grid.Markup);
+        var protectedRow = grid.FindAll("tbody tr").Single(r => r.TextContent.Contains("web-frontend"));
+        var plainRow = grid.FindAll("tbody tr").Single(r => r.TextContent.Contains("ci-runner"));
+        Assert.NotNull(protectedRow.QuerySelector("[aria-label=Protected]"));
+        Assert.Null(plainRow.QuerySelector("[aria-label=Protected]"));
+        Assert.Contains("Ubuntu 24.04", protectedRow.TextContent);
+        Assert.Contains("assets/os/ubuntu.svg", protectedRow.InnerHtml);
+    }
+
+    [Fact]
+    public void EmptyPrivateGridSaysWhatToDo()
+    {
+        RenderProviders();
+
+        var grid = Render<ImageGrid>(p => p.Add(g => g.Scope, ImageScope.Private));
+
+        grid.WaitForAssertion(() => Assert.Contains("You have no private images yet.", grid.Find("[data-testid=images-empty]").TextContent));
+        Assert.Contains("Public images tab", grid.Markup);
+    }
+
+    [Fact]
+    public async Task PublicGridShowsTheCatalogToACustomer()
+    {
+        await Harness.AddImageAsync(Callers.Operator, "Debian 13", ImageVisibility.Public, distro: "debian", version: "13");
+        await Harness.AddImageAsync(Callers.Alice, "alice-private");
+        RenderProviders();
+
+        var grid = Render<ImageGrid>(p => p.Add(g => g.Scope, ImageScope.Public));
+
+        grid.WaitForAssertion(() => Assert.Single(grid.FindAll("a.portal-image-link")));
+        Assert.Contains("Debian 13", grid.Find("a.portal-image-link").TextContent);
+        Assert.Contains("public", grid.Find("tbody tr").TextContent);
+    }
+
+    [Fact]
+    public async Task SearchByNameFiltersTheList()
+    {
+        await Harness.AddImageAsync(Callers.Alice, "web-frontend");
+        await Harness.AddImageAsync(Callers.Alice, "database");
+        RenderProviders();
+        var grid = Render<ImageGrid>(p => p.Add(g => g.Scope, ImageScope.Private));
+        grid.WaitForAssertion(() => Assert.Equal(2, grid.FindAll("a.portal-image-link").Count));
+
+        grid.Find("input[type=text]").Input("data");
+
+        grid.WaitForAssertion(() => Assert.Equal(["database"], grid.FindAll("a.portal-image-link").Select(a => a.TextContent.Trim())),
+            TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task SearchWithoutMatchesOffersToClearTheFilters()
+    {
+        await Harness.AddImageAsync(Callers.Alice, "web-frontend");
+        RenderProviders();
+        var grid = Render<ImageGrid>(p => p.Add(g => g.Scope, ImageScope.Private));
+        grid.WaitForAssertion(() => Assert.Single(grid.FindAll("a.portal-image-link")));
+
+        grid.Find("input[type=text]").Input("nothing-like-this");
+
+        grid.WaitForAssertion(() => Assert.Contains("No images match these filters.", grid.Markup), TimeSpan.FromSeconds(5));
+        Assert.Contains("Clear filters", grid.Markup);
+    }
+
+    [Fact]
+    public async Task ImageNamesLinkToTheirDetailsPage()
+    {
+        var image = await Harness.AddImageAsync(Callers.Alice, "linked");
+        RenderProviders();
+
+        var grid = Render<ImageGrid>(p => p.Add(g => g.Scope, ImageScope.Private));
+
+        grid.WaitForAssertion(() => Assert.Equal($"/compute/images/{image.Id}", grid.Find("a.portal-image-link").GetAttribute("href")));
+    }
+}

@@ -1,0 +1,56 @@
+using Microsoft.AspNetCore.Hosting;
+using Portal.Tests.Support;
+
+namespace Portal.Tests.Http;
+
+public sealed class ConfigurationTests
+{
+    private sealed class MisconfiguredApp(string key, string value) : PortalAppFactory
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.UseSetting(key, value);
+        }
+    }
+
+    [Fact]
+    public void DataDirectoryThatIsAFileStopsTheAppWithAClearMessage()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            using var app = new MisconfiguredApp("Portal:DataDirectory", file);
+
+            var failure = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+
+            Assert.Contains("Portal:DataDirectory", failure.Message);
+            Assert.Contains("is not a writable folder", failure.Message);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void NonPositiveMaximumImageSizeStopsTheAppWithAClearMessage()
+    {
+        using var app = new MisconfiguredApp("Portal:Images:MaxImageSizeBytes", "0");
+
+        var failure = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+
+        Assert.Contains("Portal:Images:MaxImageSizeBytes must be a positive number of bytes.", failure.Message);
+    }
+
+    [Fact]
+    public async Task DemoUsersCanBeSwitchedOff()
+    {
+        using var app = new MisconfiguredApp("Portal:Demo:SeedUsers", "false");
+        using var client = app.CreateBrowserLikeClient();
+
+        using var response = await PortalAppFactory.PostSignInAsync(client, "alice@demo.local", PortalAppFactory.DemoPassword);
+
+        Assert.StartsWith("/account/sign-in?error=invalid", response.Headers.Location!.OriginalString);
+    }
+}

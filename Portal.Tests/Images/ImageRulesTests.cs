@@ -1,0 +1,206 @@
+using Portal.Images;
+using Portal.Tests.Support;
+
+namespace Portal.Tests.Images;
+
+public sealed class ImageRulesTests
+{
+    private static readonly DateTime Now = new(2026, 11, 20, 8, 0, 0, DateTimeKind.Utc);
+
+    private static Image NewImage(Portal.Accounts.Caller owner, ImageVisibility visibility = ImageVisibility.Private, bool isProtected = false) =>
+        Image.Create(owner, new NewImage("test", DiskFormat.Qcow2, visibility, IsProtected: isProtected), Now);
+
+    private static Image ActiveImage(Portal.Accounts.Caller owner, ImageVisibility visibility = ImageVisibility.Private, bool isProtected = false)
+    {
+        var image = NewImage(owner, visibility, isProtected);
+        image.BeginTransfer(owner, ImageStatus.Saving, Now);
+        image.CompleteTransfer(new ImageData(10, new string('a', 32), new string('b', 128), 10), Now);
+        return image;
+    }
+
+    [Fact]
+    public void NewImageIsQueuedPrivateAndOwnedByTheCallersAccount()
+    {
+        var image = NewImage(Callers.Alice);
+
+        Assert.Equal(ImageStatus.Queued, image.Status);
+        Assert.Equal(ImageVisibility.Private, image.Visibility);
+        Assert.Equal(Callers.AliceAccount, image.Owner);
+        Assert.Equal("x86_64", image.Architecture);
+        Assert.Equal(Now, image.CreatedAt);
+    }
+
+    [Fact]
+    public void DeleteRefusesProtectedImage()
+    {
+        var image = ActiveImage(Callers.Alice, isProtected: true);
+
+        var refusal = Assert.Throws<ImageRuleException>(() => image.Delete(Callers.Alice, Now));
+
+        Assert.Contains("Unprotect it first", refusal.Message);
+        Assert.Equal(ImageStatus.Active, image.Status);
+        Assert.False(image.CanDelete);
+    }
+
+    [Fact]
+    public void UnprotectedImageCanBeDeletedAndKeepsItsRowAsDeleted()
+    {
+        var image = ActiveImage(Callers.Alice, isProtected: true);
+        image.SetProtected(Callers.Alice, false, Now);
+
+        image.Delete(Callers.Alice, Now.AddMinutes(1));
+
+        Assert.Equal(ImageStatus.Deleted, image.Status);
+        Assert.Equal(Now.AddMinutes(1), image.DeletedAt);
+    }
+
+    [Theory]
+    [InlineData(ImageVisibility.Public)]
+    [InlineData(ImageVisibility.Community)]
+    public void CustomerCannotCreatePublicOrCommunityImage(ImageVisibility visibility)
+    {
+        var refusal = Assert.Throws<ImageRuleException>(() => NewImage(Callers.Alice, visibility));
+
+        Assert.Equal("Customers can only upload private images.", refusal.Message);
+    }
+
+    [Theory]
+    [InlineData(ImageVisibility.Public)]
+    [InlineData(ImageVisibility.Community)]
+    public void CustomerCannotMakeTheirImagePublicOrCommunity(ImageVisibility visibility)
+    {
+        var image = ActiveImage(Callers.Alice);
+
+        Assert.Throws<ImageRuleException>(() => image.SetVisibility(Callers.Alice, visibility, Now));
+        Assert.Equal(ImageVisibility.Private, image.Visibility);
+    }
+
+    [Fact]
+    public void OperatorCanPublishAnImage()
+    {
+        var image = ActiveImage(Callers.Operator);
+
+        image.SetVisibility(Callers.Operator, ImageVisibility.Public, Now);
+
+        Assert.Equal(ImageVisibility.Public, image.Visibility);
+        Assert.True(image.IsVisibleTo(Callers.Bob));
+    }
+
+    [Theory]
+    [InlineData("aarch64")]
+    [InlineData("i686")]
+    [InlineData("ppc64le")]
+    public void OnlyX86_64IsAccepted(string architecture)
+    {
+        var refusal = Assert.Throws<ImageRuleException>(() =>
+            Image.Create(Callers.Alice, new NewImage("arm", DiskFormat.Raw, Architecture: architecture), Now));
+
+        Assert.Contains("x86_64", refusal.Message);
+    }
+
+    [Fact]
+    public void PrivateImageDoesNotExistForAnotherAccount()
+    {
+        var image = ActiveImage(Callers.Alice);
+
+        Assert.False(image.IsVisibleTo(Callers.Bob));
+        Assert.Throws<ImageNotFoundException>(() => image.SetProtected(Callers.Bob, true, Now));
+        Assert.Throws<ImageNotFoundException>(() => image.Delete(Callers.Bob, Now));
+        Assert.False(image.IsProtected);
+        Assert.Equal(ImageStatus.Active, image.Status);
+    }
+
+    [Fact]
+    public void PrivateImageIsSharedWithinTheAccount()
+    {
+        var image = ActiveImage(Callers.Alice);
+
+        Assert.True(image.IsVisibleTo(Callers.AliceColleague));
+        image.SetProtected(Callers.AliceColleague, true, Now);
+        Assert.True(image.IsProtected);
+    }
+
+    [Fact]
+    public void OperatorDoesNotSeeCustomersPrivateImages()
+    {
+        var image = ActiveImage(Callers.Alice);
+
+        Assert.False(image.IsVisibleTo(Callers.Operator));
+    }
+
+    [Fact]
+    public void PublicImageIsReadableByEveryoneButChangeableOnlyByTheOperator()
+    {
+        var image = ActiveImage(Callers.Operator, ImageVisibility.Public);
+        var metadata = new ImageMetadata("renamed", null, null, null, 0, 0);
+
+        Assert.True(image.IsVisibleTo(Callers.Alice));
+        Assert.False(image.IsChangeableBy(Callers.Alice));
+        var refusal = Assert.Throws<ImageRuleException>(() => image.UpdateMetadata(Callers.Alice, metadata, Now));
+        Assert.Contains("operator", refusal.Message);
+        Assert.Throws<ImageRuleException>(() => image.SetProtected(Callers.Alice, true, Now));
+        Assert.Throws<ImageRuleException>(() => image.Delete(Callers.Alice, Now));
+
+        image.UpdateMetadata(Callers.Operator, metadata, Now);
+        Assert.Equal("renamed", image.Name);
+    }
+
+    [Fact]
+    public void ActiveImageDataIsNeverWrittenAgain()
+    {
+        var image = ActiveImage(Callers.Alice);
+
+        var refusal = Assert.Throws<ImageRuleException>(() => image.BeginTransfer(Callers.Alice, ImageStatus.Saving, Now));
+
+        Assert.Contains("cannot be changed", refusal.Message);
+        Assert.Equal(ImageStatus.Active, image.Status);
+        Assert.False(image.CanReceiveData);
+    }
+
+    [Fact]
+    public void AbandonedTransferGoesBackToQueuedWithTheReason()
+    {
+        var image = NewImage(Callers.Alice);
+        image.BeginTransfer(Callers.Alice, ImageStatus.Saving, Now);
+
+        image.AbandonTransfer("The upload was aborted.", Now);
+
+        Assert.Equal(ImageStatus.Queued, image.Status);
+        Assert.Equal("The upload was aborted.", image.StatusReason);
+        Assert.True(image.CanReceiveData);
+    }
+
+    [Fact]
+    public void EveryChangeBumpsTheVersion()
+    {
+        var image = ActiveImage(Callers.Alice);
+        var before = image.Version;
+
+        image.SetProtected(Callers.Alice, true, Now);
+        image.UpdateMetadata(Callers.Alice, new ImageMetadata("x", null, null, null, 1, 1), Now);
+
+        Assert.Equal(before + 2, image.Version);
+    }
+
+    [Fact]
+    public void StatusChangeOutsideTheTableIsRefused()
+    {
+        var image = NewImage(Callers.Alice);
+
+        // queued → killed is not in Glance's table.
+        var refusal = Assert.Throws<ImageRuleException>(() => image.Kill("broken", Now));
+
+        Assert.Equal("An image that is queued cannot become killed.", refusal.Message);
+        Assert.Equal(ImageStatus.Queued, image.Status);
+    }
+
+    [Fact]
+    public void CompletingWithoutATransferIsRefused()
+    {
+        var image = NewImage(Callers.Alice);
+
+        Assert.Throws<ImageRuleException>(() =>
+            image.CompleteTransfer(new ImageData(1, new string('a', 32), new string('b', 128), 1), Now));
+        Assert.Equal(ImageStatus.Queued, image.Status);
+    }
+}

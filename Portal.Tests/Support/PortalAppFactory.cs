@@ -1,0 +1,84 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Data;
+using Portal.Images;
+
+namespace Portal.Tests.Support;
+
+/// <summary>The whole portal in-process, with its own data folder and the demo users and catalog.</summary>
+public class PortalAppFactory : WebApplicationFactory<Program>
+{
+    public const string DemoPassword = "Demo-pass-1";
+
+    public string DataFolder { get; } = Directory.CreateTempSubdirectory("portal-app-").FullName;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+
+        // Outside Development the framework only serves published static assets (blazor.web.js, MudBlazor).
+        builder.UseStaticWebAssets();
+        builder.UseSetting("Portal:DataDirectory", DataFolder);
+        builder.UseSetting("Portal:Demo:Password", DemoPassword);
+    }
+
+    public HttpClient CreateBrowserLikeClient() =>
+        CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+
+    /// <summary>Signs in through the real form post (antiforgery token included) and returns the response.</summary>
+    public static async Task<HttpResponseMessage> PostSignInAsync(HttpClient client, string email, string password, string? returnUrl = null)
+    {
+        var form = await client.GetStringAsync("/account/sign-in");
+        var token = Regex.Match(form, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"|name=\"__RequestVerificationToken\" value=\"([^\"]+)\"");
+        Assert.True(token.Success, "The sign-in page has no antiforgery token.");
+        var value = token.Groups[1].Success ? token.Groups[1].Value : token.Groups[2].Value;
+
+        var fields = new Dictionary<string, string>
+        {
+            ["Email"] = email,
+            ["Password"] = password,
+            ["__RequestVerificationToken"] = WebUtility.HtmlDecode(value),
+        };
+        if (returnUrl is not null)
+        {
+            fields["ReturnUrl"] = returnUrl;
+        }
+
+        return await client.PostAsync("/account/sign-in/submit", new FormUrlEncodedContent(fields));
+    }
+
+    public async Task<HttpClient> SignedInClientAsync(string email)
+    {
+        var client = CreateBrowserLikeClient();
+        using var response = await PostSignInAsync(client, email, DemoPassword);
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/compute/images", response.Headers.Location?.OriginalString);
+        return client;
+    }
+
+    public async Task<Image> FindImageAsync(string name)
+    {
+        var factory = Services.GetRequiredService<IDbContextFactory<PortalDbContext>>();
+        await using var db = await factory.CreateDbContextAsync();
+        return await db.Images.AsNoTracking().SingleAsync(i => i.Name == name);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(DataFolder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Still held by the server's last request; the OS temp cleaner takes it.
+        }
+    }
+}

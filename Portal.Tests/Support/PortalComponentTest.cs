@@ -1,0 +1,54 @@
+using System.Security.Claims;
+using Bunit;
+using FluentValidation;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using MudBlazor.Services;
+using Portal.Accounts;
+using Portal.Images;
+
+namespace Portal.Tests.Support;
+
+/// <summary>bUnit with MudBlazor, a signed-in caller and the real image service over SQLite.</summary>
+public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
+{
+    protected PortalComponentTest()
+    {
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddMudServices(options => options.PopoverOptions.CheckForPopoverProvider = false);
+        Services.AddSingleton(Harness.Service);
+        Services.AddSingleton<IValidator<UpdateImageRequest>, UpdateImageRequestValidator>();
+        Services.AddScoped<CurrentCaller>();
+        Authorization = AddAuthorization();
+        SignInAs(Callers.Alice);
+    }
+
+    protected ImageServiceHarness Harness { get; } = new();
+
+    protected Bunit.TestDoubles.BunitAuthorizationContext Authorization { get; }
+
+    protected void SignInAs(Caller caller)
+    {
+        Authorization.SetAuthorized(caller.Email);
+        Authorization.SetRoles(caller.IsOperator ? [Caller.OperatorRole] : []);
+        Authorization.SetClaims(
+            new Claim(ClaimTypes.NameIdentifier, caller.UserId),
+            new Claim(ClaimTypes.Email, caller.Email),
+            new Claim(Caller.AccountClaim, caller.AccountId.ToString()));
+    }
+
+    /// <summary>Renders the providers MudBlazor's popovers and dialogs draw into.</summary>
+    protected IRenderedComponent<MudDialogProvider> RenderProviders()
+    {
+        Render<MudPopoverProvider>();
+        return Render<MudDialogProvider>();
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Harness.Dispose();
+    }
+}
