@@ -2,6 +2,7 @@ using Portal.Accounts;
 using Portal.Components;
 using Portal.Data;
 using Portal.Extensions;
+using Portal.Images.Transfer;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPortal();
@@ -20,6 +21,7 @@ app.UseAntiforgery();
 app.UsePortalAssets(app.Environment);
 app.MapStaticAssets();
 app.MapAccountEndpoints();
+app.MapImageUploadEndpoints();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 await app.Services.InitializePortalDatabaseAsync();

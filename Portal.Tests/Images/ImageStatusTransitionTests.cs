@@ -4,7 +4,7 @@ namespace Portal.Tests.Images;
 
 public sealed class ImageStatusTransitionTests
 {
-    // Glance's table, written out independently of the production code so that a change to either is noticed.
+    // Glance's table (plus importing → killed), written out independently of the production code so that a change to either is noticed.
     private static readonly (ImageStatus From, ImageStatus To)[] Allowed =
     [
         (ImageStatus.Queued, ImageStatus.Saving), (ImageStatus.Queued, ImageStatus.Importing),
@@ -12,7 +12,7 @@ public sealed class ImageStatusTransitionTests
         (ImageStatus.Saving, ImageStatus.Active), (ImageStatus.Saving, ImageStatus.Killed),
         (ImageStatus.Saving, ImageStatus.Deleted), (ImageStatus.Saving, ImageStatus.Queued),
         (ImageStatus.Importing, ImageStatus.Active), (ImageStatus.Importing, ImageStatus.Deleted),
-        (ImageStatus.Importing, ImageStatus.Queued),
+        (ImageStatus.Importing, ImageStatus.Queued), (ImageStatus.Importing, ImageStatus.Killed), // Portal's one addition
         (ImageStatus.Active, ImageStatus.PendingDelete), (ImageStatus.Active, ImageStatus.Deleted),
         (ImageStatus.Active, ImageStatus.Deactivated),
         (ImageStatus.Killed, ImageStatus.Deleted),

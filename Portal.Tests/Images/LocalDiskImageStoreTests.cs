@@ -81,4 +81,35 @@ public sealed class LocalDiskImageStoreTests : IDisposable
         Assert.False(store.Delete(id));
         Assert.Null(store.OpenRead(id));
     }
+
+    [Fact]
+    public async Task ZerosAreStoredAsHolesButReadBackExactly()
+    {
+        var store = new LocalDiskImageStore(_root);
+        var id = Guid.NewGuid();
+        var zeros = new byte[8 << 20];
+        await using (var writer = store.BeginWrite(id))
+        {
+            await writer.WriteAsync(zeros, CancellationToken.None);
+            await writer.WriteAsync("data"u8.ToArray(), CancellationToken.None);
+            await writer.WriteAsync(zeros, CancellationToken.None);
+            await writer.CommitAsync(CancellationToken.None);
+        }
+
+        var content = await File.ReadAllBytesAsync(store.PathOf(id));
+        Assert.Equal((16 << 20) + 4, content.Length);
+        Assert.Equal("data", System.Text.Encoding.ASCII.GetString(content, 8 << 20, 4));
+        Assert.False(content.AsSpan(0, 8 << 20).ContainsAnyExcept((byte)0));
+        Assert.False(content.AsSpan((8 << 20) + 4).ContainsAnyExcept((byte)0));
+        var allocated = DiskUsage(store.PathOf(id));
+        Assert.True(allocated < 1 << 20, $"{allocated} bytes allocated for a file that is almost all zeros");
+    }
+
+    private static long DiskUsage(string path)
+    {
+        var du = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("du", ["-B1", "--", path]) { RedirectStandardOutput = true })!;
+        var output = du.StandardOutput.ReadToEnd();
+        du.WaitForExit();
+        return long.Parse(output.Split('\t')[0], System.Globalization.CultureInfo.InvariantCulture);
+    }
 }

@@ -1,6 +1,10 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Portal.Accounts;
+using Microsoft.Extensions.Options;
+using Portal.Configuration;
 using Portal.Images;
+using Portal.Images.Import;
+using Portal.Images.Transfer;
 
 namespace Portal.Tests.Support;
 
@@ -10,13 +14,22 @@ public sealed class ImageServiceHarness : IDisposable
     public ImageServiceHarness()
     {
         Store = new LocalDiskImageStore(Database.ImagesFolder);
-        Service = new ImageService(Database, Store, Clock, new UpdateImageRequestValidator(), NullLogger<ImageService>.Instance);
+        Events = new ImageEvents(NullLogger<ImageEvents>.Instance);
+        Service = new ImageService(Database, Store, Clock, new UpdateImageRequestValidator(),
+            new CreateImageRequestValidator(Options, new ImportUrlPolicy(Microsoft.Extensions.Options.Options.Create(new ImportOptions()))),
+            Events, Imports, ActiveTransfers, NullLogger<ImageService>.Instance);
+        Transfers = new ImageTransferService(Database, Store, Clock, Options, Events, ActiveTransfers, NullLogger<ImageTransferService>.Instance);
     }
 
     public TestDatabase Database { get; } = new();
     public FakeClock Clock { get; } = new();
     public LocalDiskImageStore Store { get; }
     public ImageService Service { get; }
+    public ImageEvents Events { get; }
+    public ImageTransferService Transfers { get; }
+    public ActiveTransfers ActiveTransfers { get; } = new();
+    public UrlImportQueue Imports { get; } = new();
+    public IOptions<PortalOptions> Options { get; } = Microsoft.Extensions.Options.Options.Create(new PortalOptions());
 
     /// <summary>Adds an image straight through the entity, optionally active with stored data.</summary>
     public async Task<Image> AddImageAsync(

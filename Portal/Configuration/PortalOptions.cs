@@ -29,4 +29,7 @@ public sealed class ImageLimitOptions
 {
     /// <summary>Largest image accepted, in bytes (Glance's image_size_cap); 1 TiB by default.</summary>
     public long MaxImageSizeBytes { get; set; } = 1L << 40;
+
+    /// <summary>An upload or import that sends nothing for this long is given up (the image goes back to queued).</summary>
+    public int TransferIdleTimeoutSeconds { get; set; } = 120;
 }

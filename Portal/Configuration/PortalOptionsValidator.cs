@@ -17,6 +17,8 @@ public sealed class PortalOptionsValidator : AbstractValidator<PortalOptions>, I
             .WithMessage("Portal:Demo:Password must be set when Portal:Demo:SeedUsers is true.");
         RuleFor(o => o.Images.MaxImageSizeBytes)
             .GreaterThan(0).WithMessage("Portal:Images:MaxImageSizeBytes must be a positive number of bytes.");
+        RuleFor(o => o.Images.TransferIdleTimeoutSeconds)
+            .InclusiveBetween(1, 86_400).WithMessage("Portal:Images:TransferIdleTimeoutSeconds must be between 1 and 86400 seconds.");
     }
 
     public ValidateOptionsResult Validate(string? name, PortalOptions options)

@@ -1,6 +1,8 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Portal.Accounts;
+using Portal.Images;
+using Portal.Images.Transfer;
 
 namespace Portal.Data;
 
@@ -23,6 +25,9 @@ public static class DatabaseInitializer
             }
 
             await db.Database.MigrateAsync(cancellationToken);
+            var clock = scope.ServiceProvider.GetRequiredService<TimeProvider>();
+            var store = scope.ServiceProvider.GetRequiredService<IImageStore>() as LocalDiskImageStore;
+            await InterruptedTransfers.RecoverAsync(db, store, clock.GetUtcNow().UtcDateTime, cancellationToken);
             await scope.ServiceProvider.GetRequiredService<DemoUserSeeder>().SeedAsync(db, cancellationToken);
         }
         finally

@@ -13,6 +13,8 @@ using Portal.Configuration;
 using Portal.Data;
 using Portal.Images;
 using Portal.Images.Catalog;
+using Portal.Images.Import;
+using Portal.Images.Transfer;
 
 namespace Portal.Extensions;
 
@@ -49,6 +51,9 @@ public static class PortalServiceExtensions
 
         AddAccounts(services);
         AddImages(services);
+        services.AddUrlImport(builder.Configuration);
+        services.AddSingleton<UrlImportQueue>();
+        services.AddHostedService<UrlImportWorker>();
         return builder;
     }
 
@@ -67,6 +72,10 @@ public static class PortalServiceExtensions
             cookie.Cookie.HttpOnly = true;
             cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
             cookie.SlidingExpiration = true;
+
+            // API calls (the upload endpoint) get a status code, not a redirect to the sign-in page.
+            cookie.Events.OnRedirectToLogin = context => RejectApiOr(context, StatusCodes.Status401Unauthorized);
+            cookie.Events.OnRedirectToAccessDenied = context => RejectApiOr(context, StatusCodes.Status403Forbidden);
         });
         services.AddAuthorization();
 
@@ -89,10 +98,29 @@ public static class PortalServiceExtensions
         services.AddScoped<CurrentCaller>();
     }
 
+    private static Task RejectApiOr(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> context, int status)
+    {
+        if (context.Request.Path.StartsWithSegments(ImageUploadEndpoints.ApiPrefix.TrimEnd('/')))
+        {
+            context.Response.StatusCode = status;
+        }
+        else
+        {
+            context.Response.Redirect(context.RedirectUri);
+        }
+
+        return Task.CompletedTask;
+    }
+
     private static void AddImages(IServiceCollection services)
     {
         services.AddSingleton<IImageStore, LocalDiskImageStore>();
         services.AddSingleton<IValidator<UpdateImageRequest>, UpdateImageRequestValidator>();
+        services.AddSingleton<IValidator<CreateImageRequest>, CreateImageRequestValidator>();
+        services.AddSingleton<ImageEvents>();
+        services.AddSingleton<ActiveTransfers>();
+        services.AddSingleton<ImageTransferService>();
+        services.AddSingleton<UploadTokens>();
         services.AddSingleton<ImageService>();
         services.AddSingleton<DemoCatalogSeeder>();
     }

@@ -44,6 +44,9 @@ public sealed class Image
     public DateTime UpdatedAt { get; private set; }
     public DateTime? DeletedAt { get; private set; }
 
+    /// <summary>The URL the data is (or was) imported from, for images created from a URL.</summary>
+    public string? ImportUrl { get; private set; }
+
     /// <summary>Why the last transfer of data failed or was refused, in words for the customer.</summary>
     public string? StatusReason { get; private set; }
 
@@ -179,6 +182,13 @@ public sealed class Image
 
         TransitionTo(transferStatus, now);
         StatusReason = null;
+    }
+
+    /// <summary>Starts (or retries) downloading the data from a URL: queued → importing.</summary>
+    public void BeginImport(Caller caller, string url, DateTime now)
+    {
+        BeginTransfer(caller, ImageStatus.Importing, now);
+        ImportUrl = url;
     }
 
     /// <summary>The data arrived complete and verified: the image becomes active and read-only.</summary>

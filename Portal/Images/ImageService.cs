@@ -2,6 +2,8 @@ using FluentValidation;
 using Microsoft.EntityFrameworkCore;
 using Portal.Accounts;
 using Portal.Data;
+using Portal.Images.Import;
+using Portal.Images.Transfer;
 
 namespace Portal.Images;
 
@@ -14,6 +16,10 @@ public sealed class ImageService(
     IImageStore store,
     TimeProvider clock,
     IValidator<UpdateImageRequest> updateValidator,
+    IValidator<CreateImageRequest> createValidator,
+    ImageEvents events,
+    UrlImportQueue imports,
+    ActiveTransfers transfers,
     ILogger<ImageService> logger)
 {
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
@@ -46,6 +52,70 @@ public sealed class ImageService(
             .Take(pageSize)
             .ToListAsync(cancellationToken);
         return new ImagePage(items, total);
+    }
+
+    /// <summary>
+    /// Creates a queued image whose data follows: an upload to the upload endpoint, or (Source = URL) a download
+    /// that starts at once — the image is importing when this returns.
+    /// </summary>
+    public async Task<Image> CreateAsync(Caller caller, CreateImageRequest request, CancellationToken cancellationToken = default)
+    {
+        var validation = await createValidator.ValidateAsync(CreateImageRequestValidator.ContextFor(request, caller), cancellationToken);
+        if (!validation.IsValid)
+        {
+            throw new ImageValidationException(validation.Errors);
+        }
+
+        var image = Image.Create(caller, request.ToNewImage(), Now);
+        if (request.Source == ImageSource.Url)
+        {
+            image.BeginImport(caller, request.ImageUrl!.Trim(), Now);
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        db.Images.Add(image);
+        await db.SaveChangesAsync(cancellationToken);
+        events.Publish(ImageChange.Of(image));
+        logger.LogInformation("Image {ImageId} created by {User} from {Source}", image.Id, caller.Email, request.Source);
+        if (request.Source == ImageSource.Url)
+        {
+            imports.Enqueue(image.Id);
+        }
+
+        return image;
+    }
+
+    /// <summary>Imports again from the image's URL after an import that can be retried stopped.</summary>
+    public async Task<Image> RetryImportAsync(Caller caller, Guid id, CancellationToken cancellationToken = default)
+    {
+        var image = await ChangeAsync(caller, id, expectedVersion: null, image =>
+        {
+            if (image.ImportUrl is null)
+            {
+                throw new ImageRuleException("This image was not created from a URL. Upload its data instead.");
+            }
+
+            image.BeginImport(caller, image.ImportUrl, Now);
+        }, cancellationToken);
+        imports.Enqueue(image.Id);
+        return image;
+    }
+
+    /// <summary>Stops a running import; the image goes back to queued.</summary>
+    public async Task CancelImportAsync(Caller caller, Guid id, CancellationToken cancellationToken = default)
+    {
+        var image = await GetAsync(caller, id, cancellationToken);
+        image.EnsureChangeableBy(caller);
+        if (image.Status != ImageStatus.Importing)
+        {
+            throw new ImageRuleException("This image is not importing.");
+        }
+
+        if (!transfers.Cancel(id))
+        {
+            // Still waiting for its turn: nothing runs to stop, so put it back here.
+            await ChangeAsync(caller, id, expectedVersion: null, i => i.AbandonTransfer("The import was cancelled.", Now), cancellationToken);
+        }
     }
 
     public async Task<Image> GetAsync(Caller caller, Guid id, CancellationToken cancellationToken = default)
@@ -113,6 +183,7 @@ public sealed class ImageService(
             throw new ImageConflictException();
         }
 
+        events.Publish(ImageChange.Of(image));
         return image;
     }
 

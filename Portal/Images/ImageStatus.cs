@@ -16,11 +16,13 @@ public enum ImageStatus
 public static class ImageStatusRules
 {
     // Glance's transition table (glance/domain/__init__.py), plus its "failed upload goes back to queued" rule.
+    // One addition: importing → killed, so that an import from a URL that can never work (404, a forbidden
+    // address) ends the way a broken upload does in Glance, with the reason on the image.
     private static readonly Dictionary<ImageStatus, ImageStatus[]> Allowed = new()
     {
         [ImageStatus.Queued] = [ImageStatus.Saving, ImageStatus.Importing, ImageStatus.Active, ImageStatus.Deleted],
         [ImageStatus.Saving] = [ImageStatus.Active, ImageStatus.Killed, ImageStatus.Deleted, ImageStatus.Queued],
-        [ImageStatus.Importing] = [ImageStatus.Active, ImageStatus.Deleted, ImageStatus.Queued],
+        [ImageStatus.Importing] = [ImageStatus.Active, ImageStatus.Deleted, ImageStatus.Queued, ImageStatus.Killed],
         [ImageStatus.Active] = [ImageStatus.PendingDelete, ImageStatus.Deleted, ImageStatus.Deactivated],
         [ImageStatus.Killed] = [ImageStatus.Deleted],
         [ImageStatus.PendingDelete] = [ImageStatus.Deleted, ImageStatus.Active],

@@ -81,13 +81,20 @@ public sealed class LocalDiskImageStore : IImageStore
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            await RandomAccess.WriteAsync(_handle, data, _length, cancellationToken);
+
+            // Runs of zeros are left as holes, as qemu-img does: a sparse disk image stays sparse on disk.
+            if (data.Span.ContainsAnyExcept((byte)0))
+            {
+                await RandomAccess.WriteAsync(_handle, data, _length, cancellationToken);
+            }
+
             _length += data.Length;
         }
 
         public override ValueTask CommitAsync(CancellationToken cancellationToken)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            RandomAccess.SetLength(_handle, _length);
             RandomAccess.FlushToDisk(_handle);
             _handle.Dispose();
 

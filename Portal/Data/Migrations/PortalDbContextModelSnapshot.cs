@@ -271,6 +271,10 @@ namespace Portal.Data.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ImportUrl")
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("IsProtected")
                         .HasColumnType("INTEGER");
 

@@ -1,0 +1,120 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Accounts;
+using Portal.Images;
+using Portal.Images.Transfer;
+
+namespace Portal.Tests.Support;
+
+/// <summary>The portal on a real Kestrel port: uploads travel over real HTTP on loopback.</summary>
+public class KestrelPortal : PortalAppFactory, IAsyncLifetime
+{
+    private readonly Dictionary<string, string> _settings = [];
+
+    public KestrelPortal()
+    {
+        UseKestrel(0);
+    }
+
+    public Uri BaseAddress => ClientOptions.BaseAddress;
+
+    public KestrelPortal With(string key, string value)
+    {
+        _settings[key] = value;
+        return this;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    public virtual Task InitializeAsync()
+    {
+        StartServer();
+        return Task.CompletedTask;
+    }
+
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+
+    /// <summary>A real HTTP client with its own cookie jar, signed in through the sign-in form.</summary>
+    public async Task<HttpClient> SignedInHttpClientAsync(string email)
+    {
+        var client = new HttpClient(new SocketsHttpHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false, UseProxy = false })
+        {
+            BaseAddress = BaseAddress,
+            Timeout = TimeSpan.FromMinutes(5),
+        };
+        using var response = await PostSignInAsync(client, email, DemoPassword);
+        Assert.Equal("/compute/images", response.Headers.Location?.OriginalString);
+        return client;
+    }
+
+    public async Task<Caller> CallerAsync(string email)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+        var user = await users.FindByEmailAsync(email) ?? throw new InvalidOperationException(email);
+        return new Caller(user.Id, email, user.AccountId, await users.IsInRoleAsync(user, Caller.OperatorRole));
+    }
+
+    public async Task<(Image Image, string Token)> NewQueuedImageAsync(string email, string name, DiskFormat format = DiskFormat.Raw)
+    {
+        var caller = await CallerAsync(email);
+        var image = await Services.GetRequiredService<ImageService>().CreateAsync(caller, new CreateImageRequest
+        {
+            Name = name,
+            Source = ImageSource.File,
+            FileName = name + ".img",
+            FileSize = 1,
+            DiskFormat = format,
+        });
+        return (image, Services.GetRequiredService<UploadTokens>().Issue(image.Id, caller));
+    }
+
+    public static HttpRequestMessage UploadRequest(Guid imageId, string? token, HttpContent content)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Put, ImageUploadEndpoints.UploadPath(imageId)) { Content = content };
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        if (token is not null)
+        {
+            request.Headers.Add(ImageUploadEndpoints.UploadTokenHeader, token);
+        }
+
+        return request;
+    }
+
+    public async Task<Image> ImageAsync(Guid id)
+    {
+        var factory = Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<Portal.Data.PortalDbContext>>();
+        await using var db = await factory.CreateDbContextAsync();
+        return await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(db.Images, i => i.Id == id);
+    }
+
+    /// <summary>Waits (bounded) until the image reaches a status: the server finishes after the client has gone.</summary>
+    public async Task<Image> WaitForStatusAsync(Guid id, ImageStatus status, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            var image = await ImageAsync(id);
+            if (image.Status == status || DateTime.UtcNow > deadline)
+            {
+                return image;
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    public string ImagesFolder => Path.Combine(DataFolder, "images");
+
+    public IEnumerable<string> IncomingFiles => Directory.EnumerateFiles(Path.Combine(ImagesFolder, LocalDiskImageStore.IncomingFolderName));
+}

@@ -1,0 +1,115 @@
+using FluentValidation;
+using Portal.Accounts;
+
+namespace Portal.Images;
+
+public enum ImageSource
+{
+    File,
+    Url,
+}
+
+/// <summary>What the "Create image" form sends; the data follows by upload or URL import.</summary>
+public sealed class CreateImageRequest
+{
+    public const int MaxUrlLength = 2048;
+
+    public string Name { get; set; } = string.Empty;
+    public string? Description { get; set; }
+    public ImageSource Source { get; set; } = ImageSource.File;
+
+    /// <summary>The picked file's name and size as the browser reports them (Source = File).</summary>
+    public string? FileName { get; set; }
+    public long? FileSize { get; set; }
+
+    /// <summary>Where the server downloads the image from (Source = URL).</summary>
+    public string? ImageUrl { get; set; }
+
+    public DiskFormat? DiskFormat { get; set; }
+    public string? OsDistro { get; set; }
+    public string? OsVersion { get; set; }
+    public string Architecture { get; set; } = Image.SupportedArchitecture;
+    public ImageVisibility Visibility { get; set; } = ImageVisibility.Private;
+    public bool IsProtected { get; set; }
+    public int MinDiskGb { get; set; }
+    public int MinRamMb { get; set; }
+
+    public NewImage ToNewImage() => new(
+        Name, DiskFormat ?? throw new InvalidOperationException("Validate the request first."), Visibility, Description,
+        OsDistro, OsVersion, IsProtected, MinDiskGb, MinRamMb, Architecture: Architecture);
+}
+
+/// <summary>
+/// One validator for the form (inline messages) and the service (a crafted request gets the same answer).
+/// The caller is passed in the validation context so that the visibility rule knows the caller's role.
+/// </summary>
+public sealed class CreateImageRequestValidator : AbstractValidator<CreateImageRequest>
+{
+    public const string CallerKey = "caller";
+
+    public CreateImageRequestValidator(Microsoft.Extensions.Options.IOptions<Configuration.PortalOptions> options, Import.ImportUrlPolicy urlPolicy)
+    {
+        RuleLevelCascadeMode = CascadeMode.Stop;
+        var maxSize = options.Value.Images.MaxImageSizeBytes;
+
+        RuleFor(r => r.Name).ImageName();
+        RuleFor(r => r.Description).ImageDescription();
+        RuleFor(r => r.Source).IsInEnum().WithMessage("Choose where the image comes from: a file or a URL.");
+
+        When(r => r.Source == ImageSource.File, () =>
+        {
+            RuleFor(r => r.FileName).NotEmpty().WithMessage("Choose an image file to upload.");
+            RuleFor(r => r.FileSize)
+                .NotNull().WithMessage("Choose an image file to upload.")
+                .GreaterThan(0).WithMessage("The chosen file is empty.")
+                .LessThanOrEqualTo(maxSize).WithMessage($"The file is larger than the largest image accepted ({Portal.Components.Shared.Format.Bytes(maxSize)}).");
+        });
+
+        When(r => r.Source == ImageSource.Url, () =>
+        {
+            RuleFor(r => r.ImageUrl)
+                .Must(url => !string.IsNullOrWhiteSpace(url)).WithMessage("Enter the URL to import the image from.")
+                .MaximumLength(CreateImageRequest.MaxUrlLength).WithMessage($"The URL can be at most {CreateImageRequest.MaxUrlLength} characters.")
+                .Must(BeAbsoluteHttpUrl).WithMessage("Enter an absolute http:// or https:// URL.")
+                .Custom((url, context) =>
+                {
+                    // The same check the downloader makes before every connection, told at once in the form.
+                    if (urlPolicy.CheckUrl(url!.Trim()) is { IsAllowed: false, Reason: var reason })
+                    {
+                        context.AddFailure(reason);
+                    }
+                });
+        });
+
+        RuleFor(r => r.DiskFormat)
+            .NotNull().WithMessage("Choose the disk format.")
+            .IsInEnum().WithMessage("Choose one of the listed disk formats.");
+        RuleFor(r => r.Architecture)
+            .Equal(Image.SupportedArchitecture).WithMessage($"This platform only runs {Image.SupportedArchitecture} images.");
+        RuleFor(r => r.Visibility)
+            .IsInEnum().WithMessage("Choose a visibility.")
+            .Must((_, visibility, context) => VisibilityAllowed(visibility, context))
+            .WithMessage("Customers can only upload private images.");
+        RuleFor(r => r.OsDistro).MaximumLength(64).WithMessage("The operating system name can be at most 64 characters.");
+        RuleFor(r => r.OsVersion).MaximumLength(64).WithMessage("The version can be at most 64 characters.");
+        RuleFor(r => r.MinDiskGb).MinimumDisk();
+        RuleFor(r => r.MinRamMb).MinimumRam();
+    }
+
+    private static bool BeAbsoluteHttpUrl(string? url) =>
+        Uri.TryCreate(url?.Trim(), UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+        && !string.IsNullOrEmpty(uri.Host);
+
+    private static bool VisibilityAllowed(ImageVisibility visibility, ValidationContext<CreateImageRequest> context)
+    {
+        var isOperator = context.RootContextData.TryGetValue(CallerKey, out var caller) && caller is Caller { IsOperator: true };
+        return isOperator || visibility == ImageVisibility.Private;
+    }
+
+    public static ValidationContext<CreateImageRequest> ContextFor(CreateImageRequest request, Caller caller)
+    {
+        var context = new ValidationContext<CreateImageRequest>(request);
+        context.RootContextData[CallerKey] = caller;
+        return context;
+    }
+}

@@ -1,0 +1,69 @@
+using System.Collections.Concurrent;
+using Portal.Accounts;
+
+namespace Portal.Images;
+
+/// <summary>How far a transfer of image data has come.</summary>
+public sealed record TransferProgress(long Bytes, long? TotalBytes, DateTime StartedAt)
+{
+    public double? Fraction => TotalBytes is > 0 and var total ? Math.Min(1, (double)Bytes / total) : null;
+}
+
+/// <summary>Something about an image changed: its status, its fields, or the progress of its transfer.</summary>
+public sealed record ImageChange(Guid ImageId, Guid Owner, ImageVisibility Visibility, ImageStatus Status, TransferProgress? Progress = null)
+{
+    public static ImageChange Of(Image image, TransferProgress? progress = null) =>
+        new(image.Id, image.Owner, image.Visibility, image.Status, progress);
+
+    public bool IsVisibleTo(Caller caller) =>
+        Owner == caller.AccountId || Visibility is ImageVisibility.Public or ImageVisibility.Community;
+}
+
+/// <summary>
+/// In-process notifications so that every open page of an account updates by itself while an upload or
+/// import runs and when it ends. (Several portal instances would need a shared backplane instead.)
+/// </summary>
+public sealed class ImageEvents(ILogger<ImageEvents> logger)
+{
+    private readonly ConcurrentDictionary<Guid, Subscription> _subscriptions = new();
+
+    public IDisposable Subscribe(Caller caller, Func<ImageChange, Task> handler)
+    {
+        var subscription = new Subscription(this, caller, handler);
+        _subscriptions[subscription.Id] = subscription;
+        return subscription;
+    }
+
+    public void Publish(ImageChange change)
+    {
+        foreach (var subscription in _subscriptions.Values)
+        {
+            if (change.IsVisibleTo(subscription.Caller))
+            {
+                _ = DeliverAsync(subscription, change);
+            }
+        }
+    }
+
+    private async Task DeliverAsync(Subscription subscription, ImageChange change)
+    {
+        try
+        {
+            await subscription.Handler(change);
+        }
+        catch (Exception e)
+        {
+            // A page that went away must not stop the others from hearing about the change.
+            logger.LogDebug(e, "An image change subscriber failed");
+        }
+    }
+
+    private sealed class Subscription(ImageEvents owner, Caller caller, Func<ImageChange, Task> handler) : IDisposable
+    {
+        public Guid Id { get; } = Guid.NewGuid();
+        public Caller Caller { get; } = caller;
+        public Func<ImageChange, Task> Handler { get; } = handler;
+
+        public void Dispose() => owner._subscriptions.TryRemove(Id, out _);
+    }
+}

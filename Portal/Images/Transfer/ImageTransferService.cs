@@ -1,0 +1,233 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Portal.Accounts;
+using Portal.Components.Shared;
+using Portal.Configuration;
+using Portal.Data;
+using Portal.Images.Import;
+
+namespace Portal.Images.Transfer;
+
+/// <summary>
+/// Moves image data into the store — from an upload or a URL import — and the image through
+/// queued → saving/importing → active, or back to queued (killed for a source that can never work)
+/// with the reason, leaving no partial file behind.
+/// </summary>
+public sealed class ImageTransferService(
+    IDbContextFactory<PortalDbContext> dbFactory,
+    IImageStore store,
+    TimeProvider clock,
+    IOptions<PortalOptions> options,
+    ImageEvents events,
+    ActiveTransfers transfers,
+    ILogger<ImageTransferService> logger)
+{
+    public static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(500);
+
+    public const string UploadStoppedReason =
+        "The upload stopped before it finished (it was aborted or the connection was lost). Upload the file again.";
+
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    private long MaxImageSize => options.Value.Images.MaxImageSizeBytes;
+
+    /// <summary>Receives an upload's bytes for a queued image of the caller's.</summary>
+    public async Task<Image> UploadAsync(Caller caller, Guid imageId, Stream body, long? contentLength, CancellationToken cancellationToken)
+    {
+        await BeginAsync(caller, imageId, ImageStatus.Saving, cancellationToken);
+        return await ReceiveAsync(imageId, body, contentLength, cancellationToken);
+    }
+
+    /// <summary>Moves a queued image to saving or importing: from here on nobody else can send it data.</summary>
+    public async Task BeginAsync(Caller caller, Guid imageId, ImageStatus transferStatus, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var image = await db.Images.SingleOrDefaultAsync(i => i.Id == imageId, cancellationToken);
+        if (image is null || !image.IsVisibleTo(caller))
+        {
+            throw new ImageNotFoundException(imageId);
+        }
+
+        image.BeginTransfer(caller, transferStatus, Now);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            throw new ImageRuleException("This image is already receiving data.");
+        }
+
+        events.Publish(ImageChange.Of(image, new TransferProgress(0, null, Now)));
+    }
+
+    /// <summary>Streams the data of an image that is saving or importing, then activates it or puts it back.</summary>
+    public Task<Image> ReceiveAsync(Guid imageId, Stream source, long? expectedLength, CancellationToken cancellationToken) =>
+        ReceiveAsync(imageId, _ => Task.FromResult(new OpenedSource(source, expectedLength)), cancellationToken);
+
+    /// <summary>Downloads the data of an importing image from its URL (through the SSRF-safe downloader).</summary>
+    public Task<Image> ImportAsync(Guid imageId, string url, UrlDownloader downloader, CancellationToken cancellationToken) =>
+        ReceiveAsync(imageId, async token =>
+        {
+            var response = await downloader.OpenAsync(url, token);
+            return new OpenedSource(response.Content, response.ContentLength, response);
+        }, cancellationToken);
+
+    /// <summary>Puts an image whose transfer is not running any more back to queued with the reason.</summary>
+    public Task AbandonAsync(Guid imageId, string reason) => GiveUpAsync(imageId, reason, permanent: false);
+
+    private async Task<Image> ReceiveAsync(Guid imageId, Func<CancellationToken, Task<OpenedSource>> open, CancellationToken cancellationToken)
+    {
+        var started = Now;
+        using var registration = transfers.Register(imageId, null, started, cancellationToken);
+        var (owner, visibility, status) = await SnapshotAsync(imageId, cancellationToken);
+        try
+        {
+            await using var source = await open(registration.Token);
+            var expectedLength = source.Length;
+            registration.ExpectTotal(expectedLength);
+            if (expectedLength > MaxImageSize)
+            {
+                throw TooLarge(expectedLength.Value);
+            }
+
+            ReceivedData data;
+            await using (var writer = store.BeginWrite(imageId))
+            {
+                data = await ImageDataReceiver.ReceiveAsync(
+                    source.Stream,
+                    writer,
+                    checkTotal: total =>
+                    {
+                        if (total > MaxImageSize)
+                        {
+                            throw TooLarge(total);
+                        }
+                    },
+                    observe: null,
+                    progress: bytes => events.Publish(new ImageChange(imageId, owner, visibility, status, registration.Report(bytes))),
+                    ProgressInterval,
+                    registration.Token);
+
+                if (expectedLength is { } expected && expected != data.Size)
+                {
+                    throw new TransferInterruptedException(
+                        $"Only {Format.Bytes(data.Size)} of {Format.Bytes(expected)} arrived. Send the image again.");
+                }
+
+                await writer.CommitAsync(registration.Token);
+            }
+
+            var image = await CompleteAsync(imageId, data, virtualSize: null, cancellationToken);
+            logger.LogInformation("Image {ImageId} received {Bytes} bytes in {Seconds:0.0} s", imageId, data.Size, (Now - started).TotalSeconds);
+            return image;
+        }
+        catch (Exception e)
+        {
+            var (reason, permanent) = Explain(e, registration.CancelledByUser, status);
+            logger.Log(e is ImageException or TransferInterruptedException or ImportFailedException or OperationCanceledException
+                ? LogLevel.Information : LogLevel.Error, e, "Transfer of image {ImageId} stopped: {Reason}", imageId, reason);
+            await GiveUpAsync(imageId, reason, permanent);
+            throw;
+        }
+    }
+
+    /// <summary>An open source of image data and, for a download, the response that owns it.</summary>
+    private sealed record OpenedSource(Stream Stream, long? Length, IAsyncDisposable? Owner = null) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            if (Owner is not null)
+            {
+                await Owner.DisposeAsync();
+            }
+        }
+    }
+
+    private static (string Reason, bool Permanent) Explain(Exception e, bool cancelledByUser, ImageStatus status) => e switch
+    {
+        ImageTransferRefusedException refused => (refused.Message, refused.Kind == TransferRefusal.UnusableSource),
+        TransferInterruptedException interrupted => (interrupted.Message, false),
+        ImportFailedException failed => (failed.Message, failed.Permanent),
+        OperationCanceledException when cancelledByUser => ("The import was cancelled.", false),
+        OperationCanceledException => (status == ImageStatus.Importing
+            ? "The import stopped before it finished."
+            : UploadStoppedReason, false),
+        IOException io => ($"The portal could not store the data ({io.Message}). Please try again later.", false),
+        _ => ("Something went wrong on our side while storing the data. Please try again.", false),
+    };
+
+    private ImageTransferRefusedException TooLarge(long bytes) => new(
+        $"This image is {Format.Bytes(bytes)} or more; the largest image accepted is {Format.Bytes(MaxImageSize)}.",
+        TransferRefusal.TooLarge);
+
+    private async Task<(Guid Owner, ImageVisibility Visibility, ImageStatus Status)> SnapshotAsync(Guid imageId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var image = await db.Images.AsNoTracking().SingleAsync(i => i.Id == imageId, cancellationToken);
+        return (image.Owner, image.Visibility, image.Status);
+    }
+
+    private async Task<Image> CompleteAsync(Guid imageId, ReceivedData data, long? virtualSize, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+            var image = await db.Images.SingleAsync(i => i.Id == imageId, CancellationToken.None);
+            if (image.Status is not (ImageStatus.Saving or ImageStatus.Importing))
+            {
+                // Deleted while the data streamed in: the data has nothing to belong to.
+                store.Delete(imageId);
+                throw new ImageNotFoundException(imageId);
+            }
+
+            image.CompleteTransfer(new ImageData(data.Size, data.Md5Hex, data.Sha512Hex, virtualSize), Now);
+            try
+            {
+                await db.SaveChangesAsync(CancellationToken.None);
+                events.Publish(ImageChange.Of(image));
+                return image;
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < 5)
+            {
+                // Someone edited the name or description meanwhile: apply the completion to the fresh row.
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+        }
+    }
+
+    private async Task GiveUpAsync(Guid imageId, string reason, bool permanent)
+    {
+        for (var attempt = 1; attempt <= 5; attempt++)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+            var image = await db.Images.SingleOrDefaultAsync(i => i.Id == imageId, CancellationToken.None);
+            if (image is null || image.Status is not (ImageStatus.Saving or ImageStatus.Importing))
+            {
+                return;
+            }
+
+            if (permanent)
+            {
+                image.Kill(reason, Now);
+            }
+            else
+            {
+                image.AbandonTransfer(reason, Now);
+            }
+
+            try
+            {
+                await db.SaveChangesAsync(CancellationToken.None);
+                events.Publish(ImageChange.Of(image));
+                return;
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                // Edited meanwhile; try again on the fresh row.
+            }
+        }
+
+        logger.LogError("Image {ImageId} could not be put back after a failed transfer", imageId);
+    }
+}

@@ -1,0 +1,22 @@
+namespace Portal.Images.Transfer;
+
+public enum TransferRefusal
+{
+    /// <summary>Larger than the configured maximum or than the account's quota allows.</summary>
+    TooLarge,
+
+    /// <summary>The data is not what was declared, or is unsafe to run.</summary>
+    BadData,
+
+    /// <summary>The source can never deliver (a URL that answers 404, a forbidden address).</summary>
+    UnusableSource,
+}
+
+/// <summary>The portal refused the data; the message says why, for the customer.</summary>
+public sealed class ImageTransferRefusedException(string message, TransferRefusal kind) : ImageException(message)
+{
+    public TransferRefusal Kind { get; } = kind;
+}
+
+/// <summary>The source stopped delivering: a client went away, a connection broke, nothing arrived for too long.</summary>
+public sealed class TransferInterruptedException(string message, Exception? inner = null) : Exception(message, inner);
