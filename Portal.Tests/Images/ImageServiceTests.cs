@@ -237,4 +237,105 @@ public sealed class ImageServiceTests : IDisposable
 
         Assert.Empty((await Service.ListAsync(Callers.Alice, new ImageQuery { Scope = ImageScope.Public })).Items);
     }
+
+    [Fact]
+    public async Task CreateFromAFileMakesAQueuedPrivateImageOfTheCallersAccount()
+    {
+        var image = await Service.CreateAsync(Callers.Alice, new CreateImageRequest
+        {
+            Name = " new-image ",
+            Source = ImageSource.File,
+            FileName = "disk.qcow2",
+            FileSize = 1 << 20,
+            DiskFormat = DiskFormat.Qcow2,
+            OsDistro = "debian",
+            OsVersion = "13",
+            IsProtected = true,
+            MinDiskGb = 10,
+            MinRamMb = 1024,
+        });
+
+        var stored = await Service.GetAsync(Callers.Alice, image.Id);
+        Assert.Equal(("new-image", ImageStatus.Queued, ImageVisibility.Private, Callers.AliceAccount), (stored.Name, stored.Status, stored.Visibility, stored.Owner));
+        Assert.Equal((DiskFormat.Qcow2, "debian", "13", true, 10, 1024), (stored.DiskFormat, stored.OsDistro, stored.OsVersion, stored.IsProtected, stored.MinDiskGb, stored.MinRamMb));
+        Assert.Equal(ContainerFormat.Bare, stored.ContainerFormat);
+        Assert.Null(stored.ImportUrl);
+    }
+
+    [Fact]
+    public async Task CreateFromAUrlStartsImportingAtOnceAndQueuesTheDownload()
+    {
+        var image = await Service.CreateAsync(Callers.Alice, new CreateImageRequest
+        {
+            Name = "imported",
+            Source = ImageSource.Url,
+            ImageUrl = "https://cloud.example.com/image.qcow2",
+            DiskFormat = DiskFormat.Qcow2,
+        });
+
+        Assert.Equal(ImageStatus.Importing, image.Status);
+        Assert.Equal("https://cloud.example.com/image.qcow2", image.ImportUrl);
+        Assert.True(_harness.Imports.Reader.TryRead(out var queued));
+        Assert.Equal(image.Id, queued);
+    }
+
+    [Fact]
+    public async Task CraftedCreateRequestGetsTheValidatorsAnswerAndCreatesNothing()
+    {
+        var crafted = new CreateImageRequest { Name = "sneaky", Source = ImageSource.File, FileName = "x.raw", FileSize = 10, DiskFormat = DiskFormat.Raw, Visibility = ImageVisibility.Public };
+
+        var refusal = await Assert.ThrowsAsync<ImageValidationException>(() => Service.CreateAsync(Callers.Alice, crafted));
+
+        Assert.Equal("Customers can only upload private images.", refusal.Message);
+        Assert.Empty((await Service.ListAsync(Callers.Alice, new ImageQuery())).Items);
+        Assert.Empty((await Service.ListAsync(Callers.Alice, new ImageQuery { Scope = ImageScope.Public })).Items);
+    }
+
+    [Fact]
+    public async Task OperatorCanCreateAPublicImage()
+    {
+        var image = await Service.CreateAsync(Callers.Operator, new CreateImageRequest
+        {
+            Name = "Ubuntu 26.04 LTS", Source = ImageSource.File, FileName = "noble.img", FileSize = 10, DiskFormat = DiskFormat.Qcow2, Visibility = ImageVisibility.Public,
+        });
+
+        Assert.Contains((await Service.ListAsync(Callers.Bob, new ImageQuery { Scope = ImageScope.Public })).Items, i => i.Id == image.Id);
+    }
+
+    [Fact]
+    public async Task CreationIsAnnouncedToTheAccountsOpenPages()
+    {
+        var seen = new List<ImageChange>();
+        using var alice = _harness.Events.Subscribe(Callers.AliceColleague, change => { lock (seen) { seen.Add(change); } return Task.CompletedTask; });
+        var bobSaw = false;
+        using var bob = _harness.Events.Subscribe(Callers.Bob, _ => { bobSaw = true; return Task.CompletedTask; });
+
+        var image = await Service.CreateAsync(Callers.Alice, new CreateImageRequest { Name = "announced", FileName = "a.raw", FileSize = 1, DiskFormat = DiskFormat.Raw });
+
+        await Task.Delay(50);
+        lock (seen)
+        {
+            Assert.Contains(seen, c => c.ImageId == image.Id && c.Status == ImageStatus.Queued);
+        }
+
+        Assert.False(bobSaw);
+    }
+
+    [Fact]
+    public async Task RetryImportStartsAgainFromTheSameUrl()
+    {
+        var image = await Service.CreateAsync(Callers.Alice, new CreateImageRequest
+        {
+            Name = "retry", Source = ImageSource.Url, ImageUrl = "https://cloud.example.com/a.img", DiskFormat = DiskFormat.Raw,
+        });
+        _harness.Imports.Reader.TryRead(out _);
+        await _harness.Transfers.AbandonAsync(image.Id, "The server had a problem (HTTP 503). Try again later.");
+
+        var retried = await Service.RetryImportAsync(Callers.Alice, image.Id);
+
+        Assert.Equal(ImageStatus.Importing, retried.Status);
+        Assert.Null(retried.StatusReason);
+        Assert.True(_harness.Imports.Reader.TryRead(out var queued));
+        Assert.Equal(image.Id, queued);
+    }
 }

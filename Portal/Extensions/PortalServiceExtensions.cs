@@ -121,6 +121,7 @@ public static class PortalServiceExtensions
         services.AddSingleton<ActiveTransfers>();
         services.AddSingleton<ImageTransferService>();
         services.AddSingleton<UploadTokens>();
+        services.AddScoped<Portal.Images.Upload.BrowserUploads>();
         services.AddSingleton<ImageService>();
         services.AddSingleton<DemoCatalogSeeder>();
     }

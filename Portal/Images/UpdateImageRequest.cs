@@ -23,6 +23,9 @@ public sealed class UpdateImageRequest
     };
 
     public ImageMetadata ToMetadata() => new(Name, Description, OsDistro, OsVersion, MinDiskGb, MinRamMb);
+
+    /// <summary>Same field values (an edit form with no unsaved change).</summary>
+    public bool Equivalent(UpdateImageRequest other) => ToMetadata() == other.ToMetadata();
 }
 
 public sealed class UpdateImageRequestValidator : AbstractValidator<UpdateImageRequest>
