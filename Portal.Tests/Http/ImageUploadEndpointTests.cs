@@ -74,7 +74,7 @@ public sealed class ImageUploadEndpointTests(UploadPortal portal) : IClassFixtur
         Assert.Contains("largest image accepted", stored.StatusReason);
         Assert.Null(stored.Size);
         Assert.False(File.Exists(Path.Combine(portal.ImagesFolder, image.Id.ToString())));
-        Assert.Empty(portal.IncomingFiles);
+        Assert.Empty(await portal.IncomingFilesSettledAsync());
     }
 
     [Fact]
@@ -109,7 +109,7 @@ public sealed class ImageUploadEndpointTests(UploadPortal portal) : IClassFixtur
         var stored = await portal.WaitForStatusAsync(image.Id, ImageStatus.Queued);
         Assert.Equal(ImageStatus.Queued, stored.Status);
         Assert.Contains("stopped before it finished", stored.StatusReason);
-        Assert.Empty(portal.IncomingFiles);
+        Assert.Empty(await portal.IncomingFilesSettledAsync());
         Assert.False(File.Exists(Path.Combine(portal.ImagesFolder, image.Id.ToString())));
 
         // The customer can simply upload again.
@@ -191,5 +191,33 @@ public sealed class ImageUploadEndpointTests(UploadPortal portal) : IClassFixtur
         using var response = await client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task DeletingAnImageWhileItUploadsStopsTheUploadAndLeavesNoFile()
+    {
+        using var client = await portal.SignedInHttpClientAsync("alice@demo.local");
+        var (image, token) = await portal.NewQueuedImageAsync("alice@demo.local", "deleted-mid-upload");
+        var hold = new TaskCompletionSource();
+        using var content = new GeneratedContent(40L << 20, hold);
+        var upload = client.SendAsync(KestrelPortal.UploadRequest(image.Id, token, content));
+        await content.FirstChunkSent.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await portal.WaitForStatusAsync(image.Id, ImageStatus.Saving);
+
+        await portal.Services.GetRequiredService<ImageService>().DeleteAsync(await portal.CallerAsync("alice@demo.local"), image.Id);
+        hold.SetResult();
+        try
+        {
+            using var response = await upload;
+            Assert.NotEqual(HttpStatusCode.NoContent, response.StatusCode);
+        }
+        catch (HttpRequestException)
+        {
+            // The server may close the connection instead of answering.
+        }
+
+        Assert.Equal(ImageStatus.Deleted, (await portal.ImageAsync(image.Id)).Status);
+        Assert.Empty(await portal.IncomingFilesSettledAsync());
+        Assert.False(File.Exists(Path.Combine(portal.ImagesFolder, image.Id.ToString())));
     }
 }

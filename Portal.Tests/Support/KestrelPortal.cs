@@ -116,5 +116,17 @@ public class KestrelPortal : PortalAppFactory, IAsyncLifetime
 
     public string ImagesFolder => Path.Combine(DataFolder, "images");
 
+    /// <summary>Waits (bounded) for partial files to be cleaned up after a transfer the client abandoned.</summary>
+    public async Task<IReadOnlyList<string>> IncomingFilesSettledAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (IncomingFiles.Any() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        return IncomingFiles.ToList();
+    }
+
     public IEnumerable<string> IncomingFiles => Directory.EnumerateFiles(Path.Combine(ImagesFolder, LocalDiskImageStore.IncomingFolderName));
 }

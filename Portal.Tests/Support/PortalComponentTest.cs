@@ -5,7 +5,10 @@ using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using MudBlazor.Services;
 using Portal.Accounts;
+using Microsoft.AspNetCore.DataProtection;
 using Portal.Images;
+using Portal.Images.Transfer;
+using Portal.Images.Upload;
 
 namespace Portal.Tests.Support;
 
@@ -19,6 +22,13 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Services.AddSingleton(Harness.Service);
         Services.AddSingleton<IValidator<UpdateImageRequest>, UpdateImageRequestValidator>();
         Services.AddScoped<CurrentCaller>();
+        Services.AddSingleton(Harness.Events);
+        Services.AddSingleton(Harness.ActiveTransfers);
+        Services.AddSingleton(Harness.Options);
+        Services.AddSingleton<TimeProvider>(Harness.Clock);
+        Services.AddDataProtection();
+        Services.AddSingleton<UploadTokens>();
+        Services.AddScoped<BrowserUploads>();
         Authorization = AddAuthorization();
         SignInAs(Callers.Alice);
     }

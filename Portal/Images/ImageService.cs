@@ -147,6 +147,9 @@ public sealed class ImageService(
     {
         await ChangeAsync(caller, id, expectedVersion: null, image => image.Delete(caller, Now), cancellationToken);
 
+        // Data still streaming in has nothing to belong to any more.
+        transfers.Cancel(id);
+
         // The row is marked first: a crash in between leaves an orphan file to reclaim, never a live row without data.
         try
         {

@@ -1,0 +1,145 @@
+using System.Security.Cryptography;
+using Microsoft.Playwright;
+using Portal.Images;
+using Portal.Tests.Support;
+
+namespace Portal.Tests.Browser;
+
+public sealed class UploadFiles : IDisposable
+{
+    public UploadFiles()
+    {
+        // Incompressible data, so that nothing (sparse writes, compression) makes the upload unrealistically cheap.
+        using (var random = File.Create(Random))
+        {
+            var block = new byte[1 << 20];
+            for (var i = 0; i < 96; i++)
+            {
+                RandomNumberGenerator.Fill(block);
+                random.Write(block);
+            }
+        }
+
+        // A large sparse file: costs no disk, takes the browser long enough to send that a test can act mid-upload.
+        using (var large = File.Create(Large))
+        {
+            large.SetLength(6L << 30);
+        }
+    }
+
+    public string Folder { get; } = Directory.CreateTempSubdirectory("portal-upload-files-").FullName;
+    public string Random => Path.Combine(Folder, "ci-runner-2.raw");
+    public string Large => Path.Combine(Folder, "big-backup.raw");
+
+    public void Dispose() => Directory.Delete(Folder, recursive: true);
+}
+
+public sealed class UploadBrowserTests(BrowserFixture browser, UploadFiles files) : IClassFixture<BrowserFixture>, IClassFixture<UploadFiles>
+{
+    private static async Task<ILocator> OpenCreateFormAsync(IPage page)
+    {
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create image" }).ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await Assertions.Expect(dialog.GetByText("Drag an image file here")).ToBeVisibleAsync();
+        return dialog;
+    }
+
+    private static async Task CreateWithFileAsync(IPage page, string path, string? name = null)
+    {
+        var dialog = await OpenCreateFormAsync(page);
+        await dialog.Locator("input[type=file]").SetInputFilesAsync(path);
+        await Assertions.Expect(dialog.GetByTestId("picked-file")).ToHaveTextAsync(Path.GetFileName(path));
+        if (name is not null)
+        {
+            await dialog.GetByLabel("Name").FillAsync(name);
+        }
+
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Create image" }).ClickAsync();
+        await Assertions.Expect(dialog).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task CustomerUploadsAFileWithLiveProgressAndSeesItBecomeActive()
+    {
+        var page = await browser.NewPageAsync();
+        await browser.SignInAsync(page, "alice@demo.local");
+        var dialog = await OpenCreateFormAsync(page);
+
+        await dialog.Locator("input[type=file]").SetInputFilesAsync(files.Random);
+        await Assertions.Expect(dialog.GetByLabel("Name")).ToHaveValueAsync("ci-runner-2");
+        await Assertions.Expect(dialog.GetByText("Chosen from the file name")).ToBeVisibleAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Create image" }).ClickAsync();
+
+        var upload = page.GetByTestId("upload");
+        await Assertions.Expect(upload).ToContainTextAsync("ci-runner-2");
+        await Assertions.Expect(upload).ToHaveAttributeAsync("data-outcome", "completed", new() { Timeout = 60_000 });
+        await Assertions.Expect(upload).ToContainTextAsync("Upload complete: 100.7 MB received and checked.");
+
+        var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "ci-runner-2" });
+        await Assertions.Expect(row).ToContainTextAsync("Active");
+        await Assertions.Expect(row).ToContainTextAsync("raw");
+        await Assertions.Expect(row).ToContainTextAsync("100.7 MB");
+    }
+
+    [Fact]
+    public async Task ProgressBarShowsPercentRateAndTimeLeftAndAbortLeavesTheImageQueued()
+    {
+        var page = await browser.NewPageAsync();
+        await browser.SignInAsync(page, "alice@demo.local");
+        await CreateWithFileAsync(page, files.Large, "aborted-backup");
+
+        var upload = page.GetByTestId("upload").Filter(new() { HasText = "aborted-backup" });
+        await Assertions.Expect(upload.GetByRole(AriaRole.Progressbar)).ToBeVisibleAsync();
+        await Assertions.Expect(upload.GetByTestId("upload-figures")).ToContainTextAsync("/s");
+        await Assertions.Expect(upload.GetByTestId("upload-figures")).ToContainTextAsync("left");
+        await Assertions.Expect(upload.GetByTestId("upload-figures")).ToContainTextAsync("%");
+        await upload.GetByRole(AriaRole.Button, new() { Name = "Abort upload" }).ClickAsync();
+
+        await Assertions.Expect(upload).ToHaveAttributeAsync("data-outcome", "aborted");
+        var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "aborted-backup" });
+        await Assertions.Expect(row).ToContainTextAsync("Queued", new() { Timeout = 20_000 });
+
+        // The details page tells why and offers the upload again.
+        await row.GetByRole(AriaRole.Link, new() { Name = "aborted-backup" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("status-reason")).ToContainTextAsync("stopped before it finished");
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Upload", Exact = true })).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task LeavingThePageWhileAnUploadRunsAsksFirst()
+    {
+        var page = await browser.NewPageAsync();
+        await browser.SignInAsync(page, "bob@demo.local");
+        await CreateWithFileAsync(page, files.Large, "leave-guard");
+        var upload = page.GetByTestId("upload").Filter(new() { HasText = "leave-guard" });
+        await Assertions.Expect(upload.GetByRole(AriaRole.Progressbar)).ToBeVisibleAsync();
+
+        var asked = new TaskCompletionSource<string>();
+        page.Dialog += async (_, dialog) =>
+        {
+            asked.TrySetResult(dialog.Type);
+            await dialog.DismissAsync();
+        };
+        await page.CloseAsync(new PageCloseOptions { RunBeforeUnload = true });
+
+        Assert.Equal("beforeunload", await asked.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.False(page.IsClosed);
+        await upload.GetByRole(AriaRole.Button, new() { Name = "Abort upload" }).ClickAsync();
+        await Assertions.Expect(upload).ToHaveAttributeAsync("data-outcome", "aborted");
+    }
+
+    [Fact]
+    public async Task AnotherOpenPageOfTheAccountUpdatesByItself()
+    {
+        var watcher = await browser.NewPageAsync();
+        await browser.SignInAsync(watcher, "operator@demo.local");
+        var uploader = await browser.NewPageAsync();
+        await browser.SignInAsync(uploader, "operator@demo.local");
+
+        await CreateWithFileAsync(uploader, files.Random, "seen-elsewhere");
+
+        var row = watcher.GetByRole(AriaRole.Row).Filter(new() { HasText = "seen-elsewhere" });
+        await Assertions.Expect(row).ToBeVisibleAsync();
+        await Assertions.Expect(row).ToContainTextAsync("Active", new() { Timeout = 60_000 });
+    }
+}
