@@ -20,6 +20,9 @@ public sealed class UploadFiles : IDisposable
             }
         }
 
+        // A real qcow2 under a misleading name: the form must see through it.
+        QemuImg.Run("create", "-q", "-f", "qcow2", Disguised, "2G");
+
         // A large sparse file: costs no disk, takes the browser long enough to send that a test can act mid-upload.
         using (var large = File.Create(Large))
         {
@@ -30,6 +33,7 @@ public sealed class UploadFiles : IDisposable
     public string Folder { get; } = Directory.CreateTempSubdirectory("portal-upload-files-").FullName;
     public string Random => Path.Combine(Folder, "ci-runner-2.raw");
     public string Large => Path.Combine(Folder, "big-backup.raw");
+    public string Disguised => Path.Combine(Folder, "disguised.raw");
 
     public void Dispose() => Directory.Delete(Folder, recursive: true);
 }
@@ -141,5 +145,42 @@ public sealed class UploadBrowserTests(BrowserFixture browser, UploadFiles files
         var row = watcher.GetByRole(AriaRole.Row).Filter(new() { HasText = "seen-elsewhere" });
         await Assertions.Expect(row).ToBeVisibleAsync();
         await Assertions.Expect(row).ToContainTextAsync("Active", new() { Timeout = 60_000 });
+    }
+
+    [Fact]
+    public async Task FormDetectsTheRealFormatBeforeUploadingAndWarnsAboutAMismatch()
+    {
+        var page = await browser.NewPageAsync();
+        await browser.SignInAsync(page, "alice@demo.local");
+        var dialog = await OpenCreateFormAsync(page);
+
+        await dialog.Locator("input[type=file]").SetInputFilesAsync(files.Disguised);
+
+        await Assertions.Expect(dialog.GetByText("Detected from the file's contents: qcow2")).ToBeVisibleAsync();
+        var format = dialog.Locator(".mud-select").Filter(new() { HasText = "Disk format" });
+        await Assertions.Expect(format.Locator("input").First).ToHaveValueAsync("qcow2");
+        await Assertions.Expect(dialog.GetByTestId("format-warning")).ToHaveCountAsync(0);
+
+        await format.Locator(".mud-input-control").First.ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = "raw", Exact = true }).ClickAsync();
+
+        await Assertions.Expect(dialog.GetByTestId("format-warning"))
+            .ToHaveTextAsync("This upload would be refused: Declared raw, but the data is a qcow2 image.");
+    }
+
+    [Fact]
+    public async Task UploadedImageShowsItsDetectedFormatAndVirtualSize()
+    {
+        var page = await browser.NewPageAsync();
+        await browser.SignInAsync(page, "bob@demo.local");
+        await CreateWithFileAsync(page, files.Disguised, "real-qcow2");
+        var upload = page.GetByTestId("upload").Filter(new() { HasText = "real-qcow2" });
+        await Assertions.Expect(upload).ToHaveAttributeAsync("data-outcome", "completed", new() { Timeout = 30_000 });
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "real-qcow2" }).ClickAsync();
+
+        await Assertions.Expect(page.GetByTestId("detected-format")).ToHaveTextAsync("qcow2 (compat 1.1)");
+        await Assertions.Expect(page.GetByTestId("virtual-size")).ToContainTextAsync("2.1 GB");
+        await Assertions.Expect(page.GetByTestId("virtual-size")).ToContainTextAsync("2,147,483,648 bytes");
     }
 }

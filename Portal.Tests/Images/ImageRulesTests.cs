@@ -203,4 +203,26 @@ public sealed class ImageRulesTests
             image.CompleteTransfer(new ImageData(1, new string('a', 32), new string('b', 128), 1), Now));
         Assert.Equal(ImageStatus.Queued, image.Status);
     }
+
+    [Fact]
+    public void DiskFormatCanBeCorrectedWhileQueued()
+    {
+        var image = NewImage(Callers.Alice);
+
+        image.UpdateMetadata(Callers.Alice, new ImageMetadata("test", null, null, null, 0, 0, DiskFormat.Raw), Now);
+
+        Assert.Equal(DiskFormat.Raw, image.DiskFormat);
+    }
+
+    [Fact]
+    public void DiskFormatIsFixedOnceTheDataHasArrived()
+    {
+        var image = ActiveImage(Callers.Alice);
+
+        var refusal = Assert.Throws<ImageRuleException>(() =>
+            image.UpdateMetadata(Callers.Alice, new ImageMetadata("test", null, null, null, 0, 0, DiskFormat.Raw), Now));
+
+        Assert.Contains("before the image's data is uploaded", refusal.Message);
+        Assert.Equal(DiskFormat.Qcow2, image.DiskFormat);
+    }
 }

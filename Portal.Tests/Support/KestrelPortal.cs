@@ -99,13 +99,17 @@ public class KestrelPortal : PortalAppFactory, IAsyncLifetime
     }
 
     /// <summary>Waits (bounded) until the image reaches a status: the server finishes after the client has gone.</summary>
-    public async Task<Image> WaitForStatusAsync(Guid id, ImageStatus status, TimeSpan? timeout = null)
+    public Task<Image> WaitForStatusAsync(Guid id, ImageStatus status, TimeSpan? timeout = null) =>
+        WaitForAsync(id, image => image.Status == status, timeout);
+
+    /// <summary>Waits (bounded) until the stored image satisfies a condition; returns it as last seen.</summary>
+    public async Task<Image> WaitForAsync(Guid id, Func<Image, bool> condition, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
         while (true)
         {
             var image = await ImageAsync(id);
-            if (image.Status == status || DateTime.UtcNow > deadline)
+            if (condition(image) || DateTime.UtcNow > deadline)
             {
                 return image;
             }

@@ -44,6 +44,9 @@ public sealed class Image
     public DateTime UpdatedAt { get; private set; }
     public DateTime? DeletedAt { get; private set; }
 
+    /// <summary>What the inspector found the data to be ("qcow2 (compat 1.1)"), once the data is stored.</summary>
+    public string? DetectedFormat { get; private set; }
+
     /// <summary>The URL the data is (or was) imported from, for images created from a URL.</summary>
     public string? ImportUrl { get; private set; }
 
@@ -123,6 +126,17 @@ public sealed class Image
         OsVersion = NullIfBlank(metadata.OsVersion);
         MinDiskGb = metadata.MinDiskGb;
         MinRamMb = metadata.MinRamMb;
+        if (metadata.DiskFormat is { } format && format != DiskFormat)
+        {
+            // The format says how to read data that is already there: it is fixed once the data has arrived.
+            if (Status != ImageStatus.Queued)
+            {
+                throw new ImageRuleException("The disk format can only be changed before the image's data is uploaded.");
+            }
+
+            DiskFormat = format;
+        }
+
         Touch(now);
     }
 
@@ -201,6 +215,7 @@ public sealed class Image
 
         Size = data.Size;
         VirtualSize = data.VirtualSize;
+        DetectedFormat = data.DetectedFormat;
         Checksum = data.Md5Hex;
         OsHashAlgo = "sha512";
         OsHashValue = data.Sha512Hex;
@@ -288,7 +303,8 @@ public sealed record ImageMetadata(
     string? OsDistro,
     string? OsVersion,
     int MinDiskGb,
-    int MinRamMb);
+    int MinRamMb,
+    DiskFormat? DiskFormat = null);
 
 /// <summary>What is known of image data once it is stored and hashed.</summary>
-public sealed record ImageData(long Size, string Md5Hex, string Sha512Hex, long? VirtualSize);
+public sealed record ImageData(long Size, string Md5Hex, string Sha512Hex, long? VirtualSize, string? DetectedFormat = null);

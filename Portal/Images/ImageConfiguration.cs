@@ -21,6 +21,7 @@ public sealed class ImageConfiguration : IEntityTypeConfiguration<Image>
         builder.Property(i => i.OsHashAlgo).HasMaxLength(16);
         builder.Property(i => i.OsHashValue).HasMaxLength(128);
         builder.Property(i => i.StatusReason).HasMaxLength(1000);
+        builder.Property(i => i.DetectedFormat).HasMaxLength(64);
         builder.Property(i => i.ImportUrl).HasMaxLength(CreateImageRequest.MaxUrlLength);
 
         // Enums are stored under their OpenStack wire names ("pending_delete", "qcow2", "private").

@@ -12,8 +12,12 @@ public sealed class UpdateImageRequest
     public int MinDiskGb { get; set; }
     public int MinRamMb { get; set; }
 
+    /// <summary>Only while the image waits for its data (Glance allows disk_format changes until then).</summary>
+    public DiskFormat? DiskFormat { get; set; }
+
     public static UpdateImageRequest From(Image image) => new()
     {
+        DiskFormat = image.DiskFormat,
         Name = image.Name,
         Description = image.Description,
         OsDistro = image.OsDistro,
@@ -22,7 +26,7 @@ public sealed class UpdateImageRequest
         MinRamMb = image.MinRamMb,
     };
 
-    public ImageMetadata ToMetadata() => new(Name, Description, OsDistro, OsVersion, MinDiskGb, MinRamMb);
+    public ImageMetadata ToMetadata() => new(Name, Description, OsDistro, OsVersion, MinDiskGb, MinRamMb, DiskFormat);
 
     /// <summary>Same field values (an edit form with no unsaved change).</summary>
     public bool Equivalent(UpdateImageRequest other) => ToMetadata() == other.ToMetadata();
@@ -39,6 +43,7 @@ public sealed class UpdateImageRequestValidator : AbstractValidator<UpdateImageR
         RuleFor(r => r.OsVersion).MaximumLength(64).WithMessage("The version can be at most 64 characters.");
         RuleFor(r => r.MinDiskGb).MinimumDisk();
         RuleFor(r => r.MinRamMb).MinimumRam();
+        RuleFor(r => r.DiskFormat).IsInEnum().WithMessage("Choose one of the listed disk formats.");
     }
 }
 

@@ -266,6 +266,10 @@ namespace Portal.Data.Migrations
                         .HasMaxLength(255)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("DetectedFormat")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("DiskFormat")
                         .IsRequired()
                         .HasMaxLength(16)

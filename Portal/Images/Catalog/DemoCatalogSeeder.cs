@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Portal.Accounts;
 using Portal.Data;
+using Portal.Images.Inspection;
 
 namespace Portal.Images.Catalog;
 
@@ -85,8 +86,11 @@ public sealed class DemoCatalogSeeder(IImageStore store, TimeProvider clock)
             await writer.CommitAsync(cancellationToken);
         }
 
+        // The demo files are judged like any upload, so the catalog shows what the inspector really finds.
+        var detected = ImageFormatInspector.Inspect(bytes, bytes.Length);
         image.CompleteTransfer(new ImageData(bytes.Length, Convert.ToHexStringLower(MD5.HashData(bytes)),
-            Convert.ToHexStringLower(SHA512.HashData(bytes)), virtualSize), created.AddMinutes(3));
+            Convert.ToHexStringLower(SHA512.HashData(bytes)), detected.VirtualSize, detected.Description),
+            created.AddMinutes(3));
         db.Images.Add(image);
         await db.SaveChangesAsync(cancellationToken);
     }

@@ -5,6 +5,7 @@ using Portal.Components.Shared;
 using Portal.Configuration;
 using Portal.Data;
 using Portal.Images.Import;
+using Portal.Images.Inspection;
 
 namespace Portal.Images.Transfer;
 
@@ -80,7 +81,8 @@ public sealed class ImageTransferService(
     {
         var started = Now;
         using var registration = transfers.Register(imageId, null, started, cancellationToken);
-        var (owner, visibility, status) = await SnapshotAsync(imageId, cancellationToken);
+        var (owner, visibility, status, declared) = await SnapshotAsync(imageId, cancellationToken);
+        var inspector = new ImageFormatInspector();
         try
         {
             await using var source = await open(registration.Token);
@@ -91,10 +93,10 @@ public sealed class ImageTransferService(
                 throw TooLarge(expectedLength.Value);
             }
 
-            ReceivedData data;
+            ImageData stored;
             await using (var writer = store.BeginWrite(imageId))
             {
-                data = await ImageDataReceiver.ReceiveAsync(
+                var data = await ImageDataReceiver.ReceiveAsync(
                     source.Stream,
                     writer,
                     checkTotal: total =>
@@ -104,7 +106,7 @@ public sealed class ImageTransferService(
                             throw TooLarge(total);
                         }
                     },
-                    observe: null,
+                    observe: chunk => Inspect(inspector, chunk, declared),
                     progress: bytes => events.Publish(new ImageChange(imageId, owner, visibility, status, registration.Report(bytes))),
                     ProgressInterval,
                     registration.Token);
@@ -115,11 +117,21 @@ public sealed class ImageTransferService(
                         $"Only {Format.Bytes(data.Size)} of {Format.Bytes(expected)} arrived. Send the image again.");
                 }
 
+                // The bytes are judged before anything can boot from them: a refused image leaves no file.
+                var detected = inspector.Complete();
+                var verdict = FormatDecision.Decide(declared, detected);
+                if (!verdict.Accepted)
+                {
+                    throw new ImageTransferRefusedException(verdict.RefusalReason!, TransferRefusal.BadData);
+                }
+
                 await writer.CommitAsync(registration.Token);
+                stored = new ImageData(data.Size, data.Md5Hex, data.Sha512Hex, verdict.VirtualSize, detected.Description);
             }
 
-            var image = await CompleteAsync(imageId, data, virtualSize: null, cancellationToken);
-            logger.LogInformation("Image {ImageId} received {Bytes} bytes in {Seconds:0.0} s", imageId, data.Size, (Now - started).TotalSeconds);
+            var image = await CompleteAsync(imageId, stored, cancellationToken);
+            logger.LogInformation("Image {ImageId} received {Bytes} bytes ({Format}) in {Seconds:0.0} s",
+                imageId, stored.Size, stored.DetectedFormat, (Now - started).TotalSeconds);
             return image;
         }
         catch (Exception e)
@@ -161,14 +173,41 @@ public sealed class ImageTransferService(
         $"This image is {Format.Bytes(bytes)} or more; the largest image accepted is {Format.Bytes(MaxImageSize)}.",
         TransferRefusal.TooLarge);
 
-    private async Task<(Guid Owner, ImageVisibility Visibility, ImageStatus Status)> SnapshotAsync(Guid imageId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Feeds the inspector; while the headers stream in, an image that can already be seen to be unsafe or not what
+    /// was declared is refused at once instead of after gigabytes more.
+    /// </summary>
+    private static void Inspect(ImageFormatInspector inspector, ReadOnlyMemory<byte> chunk, DiskFormat declared)
+    {
+        inspector.Feed(chunk.Span);
+        if (inspector.BytesSeen > EarlyVerdictBytes)
+        {
+            return;
+        }
+
+        var early = inspector.Peek();
+        if (early.UnsafeReason is not null || early.Format != DetectedFormat.Raw)
+        {
+            var verdict = FormatDecision.Decide(declared, early);
+            if (!verdict.Accepted)
+            {
+                throw new ImageTransferRefusedException(verdict.RefusalReason!, TransferRefusal.BadData);
+            }
+        }
+    }
+
+    /// <summary>Every header the inspector reads lies in the first few MiB.</summary>
+    private const long EarlyVerdictBytes = 8L << 20;
+
+    private async Task<(Guid Owner, ImageVisibility Visibility, ImageStatus Status, DiskFormat Declared)> SnapshotAsync(
+        Guid imageId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var image = await db.Images.AsNoTracking().SingleAsync(i => i.Id == imageId, cancellationToken);
-        return (image.Owner, image.Visibility, image.Status);
+        return (image.Owner, image.Visibility, image.Status, image.DiskFormat);
     }
 
-    private async Task<Image> CompleteAsync(Guid imageId, ReceivedData data, long? virtualSize, CancellationToken cancellationToken)
+    private async Task<Image> CompleteAsync(Guid imageId, ImageData data, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -181,7 +220,7 @@ public sealed class ImageTransferService(
                 throw new ImageNotFoundException(imageId);
             }
 
-            image.CompleteTransfer(new ImageData(data.Size, data.Md5Hex, data.Sha512Hex, virtualSize), Now);
+            image.CompleteTransfer(data, Now);
             try
             {
                 await db.SaveChangesAsync(CancellationToken.None);

@@ -1,0 +1,68 @@
+using System.Buffers.Binary;
+
+namespace Portal.Images.Inspection;
+
+/// <summary>VHD ("vpc" to qemu): a dynamic disk starts with a copy of its big-endian 512-byte footer.</summary>
+internal static class VhdFooter
+{
+    private const int FooterLength = 512;
+    private const uint Fixed = 2;
+    private const uint Dynamic = 3;
+    private const uint Differencing = 4;
+    private const long MaxGeometrySectors = 65535L * 16 * 255;
+
+    private static ReadOnlySpan<byte> Cookie => "conectix"u8;
+
+    public static Detection? Detect(ReadOnlySpan<byte> head, bool endOfData)
+    {
+        const DetectedFormat format = DetectedFormat.Vhd;
+        if (!head.StartsWith(Cookie))
+        {
+            return null;
+        }
+
+        if (head.Length < FooterLength)
+        {
+            return Detection.Incomplete(format, endOfData, "footer");
+        }
+
+        var diskType = BinaryPrimitives.ReadUInt32BigEndian(head[60..]);
+        if (diskType == Differencing)
+        {
+            // Its parent locators are host paths that Hyper-V or Xen would open.
+            return Detection.Unsafe(format, "The VHD image is a differencing disk that refers to a parent file.");
+        }
+
+        if (diskType is not (Fixed or Dynamic))
+        {
+            return Detection.Invalid(format, "its disk type is unknown");
+        }
+
+        if (!TryGetQemuSectors(head, out var sectors))
+        {
+            return Detection.Invalid(format, "it declares an impossible disk size");
+        }
+
+        return new Detection(format, sectors * 512, null, diskType == Fixed ? "fixed" : "dynamic");
+    }
+
+    /// <summary>
+    /// qemu's block/vpc.c: Virtual PC and qemu's own "qemu" images are sized by their CHS geometry, the other known
+    /// creators (and any image at the maximum geometry) by the footer's current size.
+    /// </summary>
+    private static bool TryGetQemuSectors(ReadOnlySpan<byte> footer, out long sectors)
+    {
+        var creator = footer.Slice(28, 4);
+        var useGeometry = !(creator.SequenceEqual("win "u8) || creator.SequenceEqual("qem2"u8)
+            || creator.SequenceEqual("d2v "u8) || creator.SequenceEqual("CTXS"u8) || creator.SequenceEqual("tap\0"u8));
+        sectors = (long)BinaryPrimitives.ReadUInt16BigEndian(footer[56..]) * footer[58] * footer[59];
+        if (useGeometry && sectors != MaxGeometrySectors)
+        {
+            return true;
+        }
+
+        var currentSectors = BinaryPrimitives.ReadUInt64BigEndian(footer[48..]) / 512;
+        sectors = currentSectors <= long.MaxValue / 512 ? (long)currentSectors : 0;
+        return currentSectors <= long.MaxValue / 512;
+    }
+}
