@@ -20,4 +20,23 @@ public sealed class Account
     public Guid Id { get; private set; }
     public string Name { get; private set; }
     public DateTime CreatedAt { get; private set; }
+
+    /// <summary>The most its private images may occupy, in bytes; null means the configured default applies.</summary>
+    public long? StorageQuotaBytes { get; private set; }
+
+    /// <summary>Sets or clears (null) the account's own quota. Only the platform operator may.</summary>
+    public void SetStorageQuota(Caller caller, long? quotaBytes)
+    {
+        if (!caller.IsOperator)
+        {
+            throw new Images.ImageRuleException("Only the platform operator can change storage quotas.");
+        }
+
+        if (quotaBytes is < 0)
+        {
+            throw new Images.ImageRuleException("A quota cannot be negative.");
+        }
+
+        StorageQuotaBytes = quotaBytes;
+    }
 }

@@ -12,6 +12,7 @@ public static class AccountEndpoints
     public const string SignInPath = "/account/sign-in";
     public const string SignInSubmitPath = "/account/sign-in/submit";
     public const string SignOutPath = "/account/sign-out";
+    public const string AccessDeniedPath = "/account/access-denied";
     public const string DefaultLandingPath = "/compute/images";
 
     private static readonly string UnknownUserHash = new PasswordHasher<PortalUser>().HashPassword(new PortalUser(), Guid.NewGuid().ToString());

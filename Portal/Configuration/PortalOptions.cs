@@ -11,6 +11,21 @@ public sealed class PortalOptions
     public DemoOptions Demo { get; set; } = new();
 
     public ImageLimitOptions Images { get; set; } = new();
+
+    public StorageOptions Storage { get; set; } = new();
+}
+
+/// <summary>What private image storage costs and how much an account may keep. 1 GB = 10^9 bytes.</summary>
+public sealed class StorageOptions
+{
+    public decimal PricePerGbHour { get; set; } = 0.0001m;
+
+    public string Currency { get; set; } = "EUR";
+
+    /// <summary>Quota of an account without one of its own, in GB (10^9 bytes); 0 means no quota.</summary>
+    public decimal DefaultQuotaGb { get; set; } = 50;
+
+    public long? DefaultQuotaBytes => DefaultQuotaGb > 0 ? (long)(DefaultQuotaGb * 1_000_000_000m) : null;
 }
 
 public sealed class DemoOptions

@@ -17,6 +17,12 @@ public sealed class PortalOptionsValidator : AbstractValidator<PortalOptions>, I
             .WithMessage("Portal:Demo:Password must be set when Portal:Demo:SeedUsers is true.");
         RuleFor(o => o.Images.MaxImageSizeBytes)
             .GreaterThan(0).WithMessage("Portal:Images:MaxImageSizeBytes must be a positive number of bytes.");
+        RuleFor(o => o.Storage.PricePerGbHour)
+            .GreaterThanOrEqualTo(0).WithMessage("Portal:Storage:PricePerGbHour cannot be negative.");
+        RuleFor(o => o.Storage.Currency)
+            .NotEmpty().MaximumLength(8).WithMessage("Portal:Storage:Currency must be a short currency code such as EUR.");
+        RuleFor(o => o.Storage.DefaultQuotaGb)
+            .InclusiveBetween(0, 1_000_000_000).WithMessage("Portal:Storage:DefaultQuotaGb must be 0 (no quota) or a positive number of GB.");
         RuleFor(o => o.Images.TransferIdleTimeoutSeconds)
             .InclusiveBetween(1, 86_400).WithMessage("Portal:Images:TransferIdleTimeoutSeconds must be between 1 and 86400 seconds.");
     }

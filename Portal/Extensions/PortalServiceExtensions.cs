@@ -66,7 +66,7 @@ public static class PortalServiceExtensions
         {
             cookie.LoginPath = AccountEndpoints.SignInPath;
             cookie.LogoutPath = AccountEndpoints.SignOutPath;
-            cookie.AccessDeniedPath = AccountEndpoints.SignInPath;
+            cookie.AccessDeniedPath = AccountEndpoints.AccessDeniedPath;
             cookie.Cookie.Name = "portal.auth";
             cookie.Cookie.SameSite = SameSiteMode.Lax;
             cookie.Cookie.HttpOnly = true;
@@ -121,6 +121,9 @@ public static class PortalServiceExtensions
         services.AddSingleton<ActiveTransfers>();
         services.AddSingleton<ImageTransferService>();
         services.AddSingleton<UploadTokens>();
+        services.AddSingleton<Portal.Images.Usage.StorageQuota>();
+        services.AddSingleton<Portal.Images.Usage.UsageService>();
+        services.AddSingleton<Portal.Images.Usage.AccountQuotaService>();
         services.AddScoped<Portal.Images.Upload.BrowserUploads>();
         services.AddSingleton<ImageService>();
         services.AddSingleton<DemoCatalogSeeder>();

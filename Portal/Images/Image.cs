@@ -44,6 +44,9 @@ public sealed class Image
     public DateTime UpdatedAt { get; private set; }
     public DateTime? DeletedAt { get; private set; }
 
+    /// <summary>When the data was stored: from then until deletion the image occupies (and is billed for) storage.</summary>
+    public DateTime? ActivatedAt { get; private set; }
+
     /// <summary>What the inspector found the data to be ("qcow2 (compat 1.1)"), once the data is stored.</summary>
     public string? DetectedFormat { get; private set; }
 
@@ -198,6 +201,24 @@ public sealed class Image
         StatusReason = null;
     }
 
+    /// <summary>Takes a public image out of new use without deleting it (Glance's deactivate, an operator action).</summary>
+    public void Deactivate(Caller caller, DateTime now)
+    {
+        EnsureOperator(caller, "deactivate images");
+        TransitionTo(ImageStatus.Deactivated, now);
+    }
+
+    public void Reactivate(Caller caller, DateTime now)
+    {
+        EnsureOperator(caller, "reactivate images");
+        if (Status != ImageStatus.Deactivated)
+        {
+            throw new ImageRuleException("Only a deactivated image can be reactivated.");
+        }
+
+        TransitionTo(ImageStatus.Active, now);
+    }
+
     /// <summary>Starts (or retries) downloading the data from a URL: queued → importing.</summary>
     public void BeginImport(Caller caller, string url, DateTime now)
     {
@@ -221,6 +242,7 @@ public sealed class Image
         OsHashValue = data.Sha512Hex;
         StatusReason = null;
         TransitionTo(ImageStatus.Active, now);
+        ActivatedAt = now;
     }
 
     /// <summary>A failed or aborted transfer puts the image back to queued so that the customer can retry.</summary>
@@ -258,6 +280,15 @@ public sealed class Image
     {
         UpdatedAt = now;
         Version++;
+    }
+
+    private void EnsureOperator(Caller caller, string action)
+    {
+        EnsureChangeableBy(caller);
+        if (!caller.IsOperator)
+        {
+            throw new ImageRuleException($"Only the platform operator can {action}.");
+        }
     }
 
     private static void EnsureVisibilityAllowed(Caller caller, ImageVisibility visibility)

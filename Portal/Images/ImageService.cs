@@ -4,6 +4,7 @@ using Portal.Accounts;
 using Portal.Data;
 using Portal.Images.Import;
 using Portal.Images.Transfer;
+using Portal.Images.Usage;
 
 namespace Portal.Images;
 
@@ -20,6 +21,7 @@ public sealed class ImageService(
     ImageEvents events,
     UrlImportQueue imports,
     ActiveTransfers transfers,
+    StorageQuota quota,
     ILogger<ImageService> logger)
 {
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
@@ -142,13 +144,24 @@ public sealed class ImageService(
     public Task<Image> SetProtectedAsync(Caller caller, Guid id, bool isProtected, CancellationToken cancellationToken = default) =>
         ChangeAsync(caller, id, expectedVersion: null, image => image.SetProtected(caller, isProtected, Now), cancellationToken);
 
+    /// <summary>Takes a public image out of new use without deleting it; operator only.</summary>
+    public Task<Image> DeactivateAsync(Caller caller, Guid id, CancellationToken cancellationToken = default) =>
+        ChangeAsync(caller, id, expectedVersion: null, image => image.Deactivate(caller, Now), cancellationToken);
+
+    public Task<Image> ReactivateAsync(Caller caller, Guid id, CancellationToken cancellationToken = default) =>
+        ChangeAsync(caller, id, expectedVersion: null, image => image.Reactivate(caller, Now), cancellationToken);
+
     /// <summary>Deletes an image: the data is removed, the row stays as <c>deleted</c> for history.</summary>
     public async Task DeleteAsync(Caller caller, Guid id, CancellationToken cancellationToken = default)
     {
-        await ChangeAsync(caller, id, expectedVersion: null, image => image.Delete(caller, Now), cancellationToken);
+        var deleted = await ChangeAsync(caller, id, expectedVersion: null, image => image.Delete(caller, Now), cancellationToken);
 
         // Data still streaming in has nothing to belong to any more.
         transfers.Cancel(id);
+        if (deleted.Size is { } size && deleted.Visibility is ImageVisibility.Private or ImageVisibility.Shared)
+        {
+            quota.Released(deleted.Owner, size);
+        }
 
         // The row is marked first: a crash in between leaves an orphan file to reclaim, never a live row without data.
         try
@@ -195,7 +208,10 @@ public sealed class ImageService(
         ImageScope.Private => images.Where(i => i.Owner == caller.AccountId
             && (i.Visibility == ImageVisibility.Private || i.Visibility == ImageVisibility.Shared)
             && i.Status != ImageStatus.Deleted),
-        ImageScope.Public => images.Where(i => i.Visibility == ImageVisibility.Public && i.Status != ImageStatus.Deleted),
+        // Customers see the catalog they can use; the operator also sees what is on its way or taken out of use.
+        ImageScope.Public => caller.IsOperator
+            ? images.Where(i => i.Visibility == ImageVisibility.Public && i.Status != ImageStatus.Deleted)
+            : images.Where(i => i.Visibility == ImageVisibility.Public && i.Status == ImageStatus.Active),
         _ => throw new ArgumentOutOfRangeException(nameof(scope)),
     };
 

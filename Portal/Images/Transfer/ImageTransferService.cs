@@ -6,6 +6,7 @@ using Portal.Configuration;
 using Portal.Data;
 using Portal.Images.Import;
 using Portal.Images.Inspection;
+using Portal.Images.Usage;
 
 namespace Portal.Images.Transfer;
 
@@ -21,6 +22,7 @@ public sealed class ImageTransferService(
     IOptions<PortalOptions> options,
     ImageEvents events,
     ActiveTransfers transfers,
+    StorageQuota quota,
     ILogger<ImageTransferService> logger)
 {
     public static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(500);
@@ -83,6 +85,11 @@ public sealed class ImageTransferService(
         using var registration = transfers.Register(imageId, null, started, cancellationToken);
         var (owner, visibility, status, declared) = await SnapshotAsync(imageId, cancellationToken);
         var inspector = new ImageFormatInspector();
+
+        // Only private images count against the account's quota; the operator's public catalog does not.
+        using var reservation = visibility is ImageVisibility.Private or ImageVisibility.Shared
+            ? await quota.OpenAsync(owner, imageId, status == ImageStatus.Importing ? "import" : "upload", cancellationToken)
+            : null;
         try
         {
             await using var source = await open(registration.Token);
@@ -91,6 +98,12 @@ public sealed class ImageTransferService(
             if (expectedLength > MaxImageSize)
             {
                 throw TooLarge(expectedLength.Value);
+            }
+
+            if (expectedLength is { } declaredLength)
+            {
+                // A known length is claimed up front: a parallel transfer cannot take the room meanwhile.
+                reservation?.Claim(declaredLength);
             }
 
             ImageData stored;
@@ -105,6 +118,8 @@ public sealed class ImageTransferService(
                         {
                             throw TooLarge(total);
                         }
+
+                        reservation?.Claim(Math.Max(total, expectedLength ?? 0));
                     },
                     observe: chunk => Inspect(inspector, chunk, declared),
                     progress: bytes => events.Publish(new ImageChange(imageId, owner, visibility, status, registration.Report(bytes))),
@@ -130,6 +145,7 @@ public sealed class ImageTransferService(
             }
 
             var image = await CompleteAsync(imageId, stored, cancellationToken);
+            reservation?.Commit(stored.Size);
             logger.LogInformation("Image {ImageId} received {Bytes} bytes ({Format}) in {Seconds:0.0} s",
                 imageId, stored.Size, stored.DetectedFormat, (Now - started).TotalSeconds);
             return image;

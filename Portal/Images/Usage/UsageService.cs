@@ -1,0 +1,70 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Portal.Accounts;
+using Portal.Configuration;
+using Portal.Data;
+
+namespace Portal.Images.Usage;
+
+/// <summary>What an account's private images occupy and cost: now, this month so far, and the month's estimate.</summary>
+public sealed record StorageUsage(
+    long CurrentBytes,
+    long? QuotaBytes,
+    decimal MonthGbHours,
+    decimal MonthCostSoFar,
+    decimal EstimatedMonthCost,
+    decimal PricePerGbHour,
+    string Currency,
+    DateTime MonthStart,
+    DateTime MonthEnd,
+    IReadOnlyList<DailyStorage> Daily)
+{
+    public long? RemainingBytes => QuotaBytes is { } quota ? Math.Max(0, quota - CurrentBytes) : null;
+
+    public double? QuotaUsedPercent => QuotaBytes is > 0 and var quota ? Math.Min(100, CurrentBytes * 100.0 / quota) : null;
+}
+
+public sealed class UsageService(
+    IDbContextFactory<PortalDbContext> dbFactory, StorageQuota quota, TimeProvider clock, IOptions<PortalOptions> options)
+{
+    public const int ChartDays = 30;
+
+    public async Task<StorageUsage> GetAsync(Caller caller, CancellationToken cancellationToken = default)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var monthStart = StorageAccrual.MonthStart(now);
+        var monthEnd = monthStart.AddMonths(1);
+        var windowStart = new[] { monthStart, now.Date.AddDays(-(ChartDays - 1)) }.Min();
+        var spans = await SpansAsync(caller.AccountId, windowStart, cancellationToken);
+
+        var price = options.Value.Storage.PricePerGbHour;
+        var accrued = StorageAccrual.GbHours(spans, monthStart, now);
+        var current = StorageAccrual.BytesAt(spans, now);
+        var estimate = accrued + current / StorageAccrual.BytesPerGb * (decimal)(monthEnd - now).TotalHours;
+        return new StorageUsage(
+            current,
+            await quota.QuotaOfAsync(caller.AccountId, cancellationToken),
+            accrued,
+            accrued * price,
+            estimate * price,
+            price,
+            options.Value.Storage.Currency,
+            monthStart,
+            monthEnd,
+            StorageAccrual.Daily(spans, now, ChartDays));
+    }
+
+    /// <summary>The account's private images that occupied storage at some point since <paramref name="since"/>.</summary>
+    private async Task<List<StoredSpan>> SpansAsync(Guid accountId, DateTime since, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var rows = await db.Images.AsNoTracking()
+            .Where(i => i.Owner == accountId
+                && (i.Visibility == ImageVisibility.Private || i.Visibility == ImageVisibility.Shared)
+                && i.Size != null && i.ActivatedAt != null
+                && (i.DeletedAt == null || i.DeletedAt > since))
+            .Select(i => new { i.Size, i.ActivatedAt, i.DeletedAt })
+            .ToListAsync(cancellationToken);
+        return rows.Select(r => new StoredSpan(r.Size!.Value, r.ActivatedAt!.Value, r.DeletedAt)).ToList();
+    }
+}
