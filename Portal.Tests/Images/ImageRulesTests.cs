@@ -225,4 +225,49 @@ public sealed class ImageRulesTests
         Assert.Contains("before the image's data is uploaded", refusal.Message);
         Assert.Equal(DiskFormat.Qcow2, image.DiskFormat);
     }
+
+    [Fact]
+    public void OperatorDeactivatesAndReactivatesAPublicImage()
+    {
+        var image = ActiveImage(Callers.Operator, ImageVisibility.Public);
+
+        image.Deactivate(Callers.Operator, Now);
+        Assert.Equal(ImageStatus.Deactivated, image.Status);
+        image.Reactivate(Callers.Operator, Now);
+        Assert.Equal(ImageStatus.Active, image.Status);
+    }
+
+    [Fact]
+    public void CustomersCannotDeactivateEvenTheirOwnImages()
+    {
+        var own = ActiveImage(Callers.Alice);
+        var catalog = ActiveImage(Callers.Operator, ImageVisibility.Public);
+
+        var refusal = Assert.Throws<ImageRuleException>(() => own.Deactivate(Callers.Alice, Now));
+        Assert.Throws<ImageRuleException>(() => catalog.Deactivate(Callers.Alice, Now));
+
+        Assert.Equal("Only the platform operator can deactivate images.", refusal.Message);
+        Assert.Equal((ImageStatus.Active, ImageStatus.Active), (own.Status, catalog.Status));
+    }
+
+    [Fact]
+    public void CustomersCannotReactivate()
+    {
+        var catalog = ActiveImage(Callers.Operator, ImageVisibility.Public);
+        catalog.Deactivate(Callers.Operator, Now);
+
+        Assert.Throws<ImageRuleException>(() => catalog.Reactivate(Callers.Alice, Now));
+        Assert.Equal(ImageStatus.Deactivated, catalog.Status);
+    }
+
+    [Fact]
+    public void OnlyAnOperatorSetsAQuota()
+    {
+        var account = new Portal.Accounts.Account(Guid.NewGuid(), "x", Now);
+
+        Assert.Throws<ImageRuleException>(() => account.SetStorageQuota(Callers.Alice, 1));
+        account.SetStorageQuota(Callers.Operator, 123);
+
+        Assert.Equal(123, account.StorageQuotaBytes);
+    }
 }

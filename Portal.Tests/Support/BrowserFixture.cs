@@ -7,22 +7,27 @@ namespace Portal.Tests.Support;
 /// The portal on a real Kestrel port and Debian's Chromium driven by Playwright (no browser download:
 /// test.sh installs the chromium package).
 /// </summary>
-public sealed class BrowserFixture : IAsyncLifetime
+public class BrowserFixture : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
     private IPlaywright? _playwright;
 
-    public PortalAppFactory App { get; } = new();
+    public KestrelPortal App { get; } = new();
 
     public IBrowser Browser { get; private set; } = null!;
 
     public string BaseUrl { get; private set; } = string.Empty;
 
+    /// <summary>Settings a test class needs beyond the defaults (applied before the server starts).</summary>
+    protected virtual void Configure(KestrelPortal app)
+    {
+    }
+
     public async Task InitializeAsync()
     {
-        App.UseKestrel(0);
-        App.StartServer();
+        Configure(App);
+        await App.InitializeAsync();
         BaseUrl = App.ClientOptions.BaseAddress.ToString().TrimEnd('/');
 
         _playwright = await Playwright.CreateAsync();

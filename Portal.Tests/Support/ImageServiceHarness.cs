@@ -5,6 +5,7 @@ using Portal.Configuration;
 using Portal.Images;
 using Portal.Images.Import;
 using Portal.Images.Transfer;
+using Portal.Images.Usage;
 
 namespace Portal.Tests.Support;
 
@@ -13,12 +14,13 @@ public sealed class ImageServiceHarness : IDisposable
 {
     public ImageServiceHarness()
     {
+        Quota = new StorageQuota(Database, Options);
         Store = new LocalDiskImageStore(Database.ImagesFolder);
         Events = new ImageEvents(NullLogger<ImageEvents>.Instance);
         Service = new ImageService(Database, Store, Clock, new UpdateImageRequestValidator(),
             new CreateImageRequestValidator(Options, new ImportUrlPolicy(Microsoft.Extensions.Options.Options.Create(new ImportOptions()))),
-            Events, Imports, ActiveTransfers, NullLogger<ImageService>.Instance);
-        Transfers = new ImageTransferService(Database, Store, Clock, Options, Events, ActiveTransfers, NullLogger<ImageTransferService>.Instance);
+            Events, Imports, ActiveTransfers, Quota, NullLogger<ImageService>.Instance);
+        Transfers = new ImageTransferService(Database, Store, Clock, Options, Events, ActiveTransfers, Quota, NullLogger<ImageTransferService>.Instance);
     }
 
     public TestDatabase Database { get; } = new();
@@ -29,6 +31,7 @@ public sealed class ImageServiceHarness : IDisposable
     public ImageTransferService Transfers { get; }
     public ActiveTransfers ActiveTransfers { get; } = new();
     public UrlImportQueue Imports { get; } = new();
+    public StorageQuota Quota { get; }
     public IOptions<PortalOptions> Options { get; } = Microsoft.Extensions.Options.Options.Create(new PortalOptions());
 
     /// <summary>Adds an image straight through the entity, optionally active with stored data.</summary>
@@ -50,7 +53,13 @@ public sealed class ImageServiceHarness : IDisposable
             image.BeginTransfer(owner, ImageStatus.Saving, Clock.GetUtcNow().UtcDateTime);
             await using (var writer = Store.BeginWrite(image.Id))
             {
-                await writer.WriteAsync(new byte[size], CancellationToken.None);
+                // Zeros are stored as holes: even gigabytes cost no disk.
+                var zeros = new byte[(int)Math.Min(size, 1 << 20)];
+                for (long written = 0; written < size; written += zeros.Length)
+                {
+                    await writer.WriteAsync(zeros.AsMemory(0, (int)Math.Min(zeros.Length, size - written)), CancellationToken.None);
+                }
+
                 await writer.CommitAsync(CancellationToken.None);
             }
 

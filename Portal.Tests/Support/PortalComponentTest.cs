@@ -29,6 +29,10 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Services.AddDataProtection();
         Services.AddSingleton<UploadTokens>();
         Services.AddScoped<BrowserUploads>();
+        Services.AddSingleton(Harness.Quota);
+        Services.AddSingleton<Microsoft.EntityFrameworkCore.IDbContextFactory<Portal.Data.PortalDbContext>>(Harness.Database);
+        Services.AddSingleton<Portal.Images.Usage.UsageService>();
+        Services.AddSingleton<Portal.Images.Usage.AccountQuotaService>();
         Authorization = AddAuthorization();
         SignInAs(Callers.Alice);
     }

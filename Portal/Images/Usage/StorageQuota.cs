@@ -71,6 +71,20 @@ public sealed class StorageQuota(IDbContextFactory<PortalDbContext> dbFactory, I
         }
     }
 
+    /// <summary>Bytes claimed by the account's transfers in progress.</summary>
+    internal long InFlightBytes(Guid accountId)
+    {
+        if (!_ledgers.TryGetValue(accountId, out var ledger))
+        {
+            return 0;
+        }
+
+        lock (ledger)
+        {
+            return ledger.InFlight.Values.Sum();
+        }
+    }
+
     /// <summary>An image's data left storage (it was deleted).</summary>
     public void Released(Guid accountId, long bytes)
     {

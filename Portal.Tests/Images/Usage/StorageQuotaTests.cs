@@ -1,0 +1,127 @@
+using Microsoft.Extensions.Options;
+using Portal.Configuration;
+using Portal.Images;
+using Portal.Images.Transfer;
+using Portal.Images.Usage;
+using Portal.Tests.Support;
+
+namespace Portal.Tests.Images.Usage;
+
+public sealed class StorageQuotaTests : IDisposable
+{
+    private readonly ImageServiceHarness _harness = new();
+
+    public void Dispose() => _harness.Dispose();
+
+    /// <summary>A quota of 10 MB (10^7 bytes) for every account.</summary>
+    private StorageQuota Quota() => new(_harness.Database, Options.Create(new PortalOptions { Storage = { DefaultQuotaGb = 0.01m } }));
+
+    [Fact]
+    public async Task ExactlyTheQuotaFitsAndOneByteMoreIsRefusedWithTheTotalsInWords()
+    {
+        await _harness.AddImageAsync(Callers.Alice, "stored", size: 4_000_000);
+        var quota = Quota();
+        using var reservation = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None);
+
+        reservation.Claim(6_000_000);
+        var refusal = Assert.Throws<ImageTransferRefusedException>(() => reservation.Claim(6_000_001));
+
+        Assert.Equal("This upload would take your private images to 10 MB; your quota is 10 MB.", refusal.Message);
+        Assert.Equal(TransferRefusal.TooLarge, refusal.Kind);
+    }
+
+    [Fact]
+    public async Task TransfersInProgressCountTogether()
+    {
+        var quota = Quota();
+        using var first = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None);
+        using var second = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "import", CancellationToken.None);
+
+        first.Claim(6_000_000);
+        var refusal = Assert.Throws<ImageTransferRefusedException>(() => second.Claim(5_000_000));
+
+        Assert.Equal("This import would take your private images to 11 MB; your quota is 10 MB.", refusal.Message);
+        second.Claim(4_000_000);
+    }
+
+    [Fact]
+    public async Task AReleasedReservationFreesItsRoom()
+    {
+        var quota = Quota();
+        using (var abandoned = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None))
+        {
+            abandoned.Claim(9_000_000);
+        }
+
+        using var next = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None);
+        next.Claim(10_000_000);
+    }
+
+    [Fact]
+    public async Task CommittedBytesStayCountedUntilTheImageIsDeleted()
+    {
+        var quota = Quota();
+        using var other = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None);
+        using (var done = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None))
+        {
+            done.Claim(7_000_000);
+            done.Commit(7_000_000);
+        }
+
+        Assert.Throws<ImageTransferRefusedException>(() => other.Claim(4_000_000));
+        quota.Released(Callers.AliceAccount, 7_000_000);
+        other.Claim(10_000_000);
+    }
+
+    [Fact]
+    public async Task OtherAccountsDoNotCount()
+    {
+        await _harness.AddImageAsync(Callers.Bob, "bobs", size: 9_000_000);
+        var quota = Quota();
+        using var bob = await quota.OpenAsync(Callers.BobAccount, Guid.NewGuid(), "upload", CancellationToken.None);
+        using var alice = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None);
+
+        bob.Claim(1_000_000);
+        alice.Claim(10_000_000);
+    }
+
+    [Fact]
+    public async Task AccountsOwnQuotaOverridesTheDefault()
+    {
+        var accounts = new AccountQuotaService(_harness.Database, Options.Create(new PortalOptions { Storage = { DefaultQuotaGb = 0.01m } }));
+        await accounts.SetQuotaAsync(Callers.Operator, Callers.AliceAccount, 20_000_000);
+        var quota = Quota();
+
+        using var reservation = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None);
+        reservation.Claim(20_000_000);
+        Assert.Equal(20_000_000, await quota.QuotaOfAsync(Callers.AliceAccount, CancellationToken.None));
+        Assert.Equal(10_000_000, await quota.QuotaOfAsync(Callers.BobAccount, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task CustomersCannotSeeOrChangeQuotas()
+    {
+        var accounts = new AccountQuotaService(_harness.Database, Options.Create(new PortalOptions()));
+
+        var set = await Assert.ThrowsAsync<ImageRuleException>(() => accounts.SetQuotaAsync(Callers.Alice, Callers.AliceAccount, long.MaxValue));
+        var list = await Assert.ThrowsAsync<ImageRuleException>(() => accounts.ListAsync(Callers.Alice));
+
+        Assert.Contains("Only the platform operator", set.Message);
+        Assert.Contains("Only the platform operator", list.Message);
+        Assert.Equal(10_000_000, await Quota().QuotaOfAsync(Callers.AliceAccount, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task OperatorSeesEveryAccountWithItsStorage()
+    {
+        await _harness.AddImageAsync(Callers.Alice, "a", size: 1_500_000);
+        await _harness.AddImageAsync(Callers.Operator, "public", ImageVisibility.Public, size: 9_000_000);
+        var accounts = new AccountQuotaService(_harness.Database, Options.Create(new PortalOptions { Storage = { DefaultQuotaGb = 50 } }));
+
+        var list = await accounts.ListAsync(Callers.Operator);
+
+        var alice = list.Single(a => a.Id == Callers.AliceAccount);
+        Assert.Equal((1_500_000L, (long?)null, (long?)50_000_000_000), (alice.StoredBytes, alice.OwnQuotaBytes, alice.EffectiveQuotaBytes));
+        Assert.Equal(0, list.Single(a => a.Id == Callers.PlatformAccount).StoredBytes);
+    }
+}
