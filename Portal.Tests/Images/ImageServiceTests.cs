@@ -299,7 +299,11 @@ public sealed class ImageServiceTests : IDisposable
             Name = "Ubuntu 26.04 LTS", Source = ImageSource.File, FileName = "noble.img", FileSize = 10, DiskFormat = DiskFormat.Qcow2, Visibility = ImageVisibility.Public,
         });
 
-        Assert.Contains((await Service.ListAsync(Callers.Bob, new ImageQuery { Scope = ImageScope.Public })).Items, i => i.Id == image.Id);
+        Assert.Equal(ImageVisibility.Public, image.Visibility);
+        Assert.Contains((await Service.ListAsync(Callers.Operator, new ImageQuery { Scope = ImageScope.Public })).Items, i => i.Id == image.Id);
+
+        // Customers see catalog images once they can use them: not while the data is still missing.
+        Assert.DoesNotContain((await Service.ListAsync(Callers.Bob, new ImageQuery { Scope = ImageScope.Public })).Items, i => i.Id == image.Id);
     }
 
     [Fact]
