@@ -102,7 +102,7 @@ public sealed class ImageImportTests(ImportPortal portal) : IClassFixture<Import
         var caller = await portal.CallerAsync("alice@demo.local");
         var images = portal.Services.GetRequiredService<ImageService>();
         var image = await portal.CreateFromUrlAsync("alice@demo.local", "stalled", portal.ImageServer.Url("/stall"));
-        await WaitUntilAsync(() => portal.Services.GetRequiredService<Portal.Images.Transfer.ActiveTransfers>().IsRunning(image.Id));
+        await Eventually.TrueAsync(() => portal.Services.GetRequiredService<Portal.Images.Transfer.ActiveTransfers>().IsRunning(image.Id));
 
         await images.CancelImportAsync(caller, image.Id);
 
@@ -129,17 +129,6 @@ public sealed class ImageImportTests(ImportPortal portal) : IClassFixture<Import
             portal.CreateFromUrlAsync("alice@demo.local", "metadata", "http://169.254.169.254/latest/meta-data/"));
 
         Assert.Contains("cannot be imported from", refusal.Message, StringComparison.OrdinalIgnoreCase);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!condition() && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
-
-        Assert.True(condition());
     }
 }
 

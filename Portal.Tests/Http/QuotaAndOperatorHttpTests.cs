@@ -85,7 +85,7 @@ public sealed class QuotaAndOperatorHttpTests(QuotaPortal portal) : IClassFixtur
 
         var firstUpload = client.SendAsync(KestrelPortal.UploadRequest(first.Id, firstToken, firstContent));
         var account = (await portal.CallerAsync("operator@demo.local")).AccountId;
-        await WaitUntilAsync(() => portal.Services.GetRequiredService<StorageQuota>().InFlightBytes(account) >= half);
+        await Eventually.TrueAsync(() => portal.Services.GetRequiredService<StorageQuota>().InFlightBytes(account) >= half);
         using (var secondResponse = await client.SendAsync(KestrelPortal.UploadRequest(second.Id, secondToken, new GeneratedContent(half))))
         {
             Assert.Equal(HttpStatusCode.RequestEntityTooLarge, secondResponse.StatusCode);
@@ -162,16 +162,5 @@ public sealed class QuotaAndOperatorHttpTests(QuotaPortal portal) : IClassFixtur
         Assert.DoesNotContain(customerView.Items, i => i.Id == debian.Id);
         Assert.Contains(operatorView.Items, i => i.Id == debian.Id && i.Status == ImageStatus.Deactivated);
         Assert.Contains((await images.ListAsync(alice, new ImageQuery { Scope = ImageScope.Public, PageSize = 100 })).Items, i => i.Id == debian.Id);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!condition() && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
-
-        Assert.True(condition());
     }
 }
