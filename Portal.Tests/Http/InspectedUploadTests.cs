@@ -141,7 +141,7 @@ public sealed class InspectedUploadTests(UploadPortal portal, ImageFixtures fixt
 
         protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
         {
-            // A little more than the server's first 4 MiB buffer, so that the headers reach the inspector.
+            // More than the server's first buffers, so that the headers reach the inspector while the rest is held back.
             await stream.WriteAsync(prefix);
             var zeros = new byte[5 << 20];
             await stream.WriteAsync(zeros.AsMemory(0, zeros.Length - prefix.Length));

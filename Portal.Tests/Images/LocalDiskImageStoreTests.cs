@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Portal.Images;
 
 namespace Portal.Tests.Images;
@@ -103,6 +104,53 @@ public sealed class LocalDiskImageStoreTests : IDisposable
         Assert.False(content.AsSpan((8 << 20) + 4).ContainsAnyExcept((byte)0));
         var allocated = DiskUsage(store.PathOf(id));
         Assert.True(allocated < 1 << 20, $"{allocated} bytes allocated for a file that is almost all zeros");
+    }
+
+    [Fact]
+    public async Task DataFlushedInTheBackgroundWhileWritingIsStoredExactly()
+    {
+        var store = new LocalDiskImageStore(_root);
+        var id = Guid.NewGuid();
+        var chunk = new byte[1 << 20];
+        using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var length = (3 * LocalDiskImageStore.FlushEvery) + 12345;
+
+        await using (var writer = store.BeginWrite(id))
+        {
+            for (long written = 0; written < length; written += chunk.Length)
+            {
+                RandomNumberGenerator.Fill(chunk);
+                var part = chunk.AsMemory(0, (int)Math.Min(chunk.Length, length - written));
+                sha256.AppendData(part.Span);
+                await writer.WriteAsync(part, CancellationToken.None);
+            }
+
+            await writer.CommitAsync(CancellationToken.None);
+        }
+
+        await using var stored = File.OpenRead(store.PathOf(id));
+        Assert.Equal(length, stored.Length);
+        Assert.Equal(sha256.GetHashAndReset(), await SHA256.HashDataAsync(stored));
+        Assert.Empty(store.IncomingFiles());
+    }
+
+    [Fact]
+    public async Task AbandonedWriteLeavesNothingBehindEvenWhileAFlushRuns()
+    {
+        var store = new LocalDiskImageStore(_root);
+        var id = Guid.NewGuid();
+        var chunk = RandomNumberGenerator.GetBytes(1 << 20);
+
+        await using (var writer = store.BeginWrite(id))
+        {
+            for (long written = 0; written <= 2 * LocalDiskImageStore.FlushEvery; written += chunk.Length)
+            {
+                await writer.WriteAsync(chunk, CancellationToken.None);
+            }
+        }
+
+        Assert.False(store.Exists(id));
+        Assert.Empty(store.IncomingFiles());
     }
 
     private static long DiskUsage(string path)

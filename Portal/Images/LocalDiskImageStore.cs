@@ -8,6 +8,12 @@ public sealed class LocalDiskImageStore : IImageStore
 {
     public const string IncomingFolderName = ".incoming";
 
+    /// <summary>
+    /// Written data is pushed to disk in the background every this many bytes: otherwise the kernel keeps
+    /// gigabytes dirty in memory and the commit's fsync waits for all of them at the end of an upload.
+    /// </summary>
+    internal const long FlushEvery = 32L << 20;
+
     private readonly string _root;
     private readonly string _incoming;
 
@@ -65,6 +71,8 @@ public sealed class LocalDiskImageStore : IImageStore
         private readonly string _temporary;
         private readonly string _final;
         private readonly SafeFileHandle _handle;
+        private Task _flushing = Task.CompletedTask;
+        private long _flushedUpTo;
         private long _length;
         private bool _committed;
         private bool _disposed;
@@ -89,11 +97,18 @@ public sealed class LocalDiskImageStore : IImageStore
             }
 
             _length += data.Length;
+            if (_length - _flushedUpTo >= FlushEvery && _flushing.IsCompleted)
+            {
+                await _flushing;
+                _flushedUpTo = _length;
+                _flushing = Task.Run(() => RandomAccess.FlushToDisk(_handle), CancellationToken.None);
+            }
         }
 
-        public override ValueTask CommitAsync(CancellationToken cancellationToken)
+        public override async ValueTask CommitAsync(CancellationToken cancellationToken)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            await _flushing;
             RandomAccess.SetLength(_handle, _length);
             RandomAccess.FlushToDisk(_handle);
             _handle.Dispose();
@@ -101,24 +116,30 @@ public sealed class LocalDiskImageStore : IImageStore
             // Never overwrite: stored data of an image is written once (active images are read-only).
             File.Move(_temporary, _final, overwrite: false);
             _committed = true;
-            return ValueTask.CompletedTask;
         }
 
-        public override ValueTask DisposeAsync()
+        public override async ValueTask DisposeAsync()
         {
             if (_disposed)
             {
-                return ValueTask.CompletedTask;
+                return;
             }
 
             _disposed = true;
+            try
+            {
+                await _flushing;
+            }
+            catch (IOException)
+            {
+                // The transfer failed anyway; the data is discarded below.
+            }
+
             _handle.Dispose();
             if (!_committed)
             {
                 File.Delete(_temporary);
             }
-
-            return ValueTask.CompletedTask;
         }
     }
 }

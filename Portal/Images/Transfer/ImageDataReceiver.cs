@@ -15,10 +15,11 @@ public sealed record ReceivedData(long Size, string Md5Hex, string Sha512Hex);
 /// </summary>
 public static class ImageDataReceiver
 {
-    public const int ChunkSize = 4 << 20;
+    /// <summary>1 MiB × 8 in flight measured as fast as 4 MiB × 6 (the upload benchmark), with a third of the buffer memory.</summary>
+    public const int ChunkSize = 1 << 20;
 
     /// <summary>Chunks in flight per transfer: bounds memory to ChunkSize × this, whatever the image size.</summary>
-    public const int ChunksInFlight = 6;
+    public const int ChunksInFlight = 8;
 
     private static readonly ArrayPool<byte> Buffers = ArrayPool<byte>.Create(ChunkSize, 64);
 

@@ -1,0 +1,35 @@
+namespace Portal.Tests.Benchmarks;
+
+/// <summary>
+/// The test project's entry point, for benchmarks (<c>dotnet run --project Portal.Tests -c Release -- upload-benchmark</c>).
+/// Test runners never call it: vstest loads the assembly into its own test host.
+/// </summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        if (args is ["upload-benchmark", .. var rest])
+        {
+            if (UploadBenchmarkOptions.TryParse(rest, out var options, out var error))
+            {
+                return await UploadBenchmark.RunAsync(options);
+            }
+
+            await Console.Error.WriteLineAsync(error);
+        }
+
+        await Console.Error.WriteLineAsync("""
+            Usage: dotnet run --project Portal.Tests -c Release -- <benchmark> [options]
+
+            Benchmarks:
+              upload-benchmark [--size-gib 2] [--rounds 3]
+                  Uploads a file of random data to PUT /v2/images/{id}/file with curl (real HTTP on loopback) and
+                  compares the throughput with cp, md5sum and sha512sum of the same file run concurrently; reports
+                  the server's memory growth during the upload. Needs curl, cmp and coreutils (cp, md5sum,
+                  sha512sum, dd, sync).
+
+            Run the tests with: dotnet test Portal.sln
+            """);
+        return 2;
+    }
+}
