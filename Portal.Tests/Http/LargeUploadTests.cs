@@ -4,6 +4,7 @@ using Portal.Tests.Support;
 
 namespace Portal.Tests.Http;
 
+[Collection(HeavyTests.Name)]
 public sealed class LargeUploadTests(KestrelPortal portal) : IClassFixture<KestrelPortal>
 {
     [Fact]

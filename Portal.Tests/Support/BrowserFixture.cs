@@ -26,6 +26,8 @@ public class BrowserFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // A shared two-core machine can take a few seconds to answer; the defaults (5 s) make busy runs flaky.
+        Assertions.SetDefaultExpectTimeout(15_000);
         Configure(App);
         await App.InitializeAsync();
         BaseUrl = App.ClientOptions.BaseAddress.ToString().TrimEnd('/');
