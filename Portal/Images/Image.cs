@@ -59,7 +59,7 @@ public sealed class Image
     /// <summary>Concurrency token: bumped on every change so that a stale edit is detected, not saved.</summary>
     public long Version { get; private set; }
 
-    public bool IsPubliclyVisible => Visibility is ImageVisibility.Public or ImageVisibility.Community;
+    public bool IsPubliclyVisible => Visibility.IsPublic();
 
     public bool HasData => Status is ImageStatus.Active or ImageStatus.Deactivated or ImageStatus.PendingDelete;
 

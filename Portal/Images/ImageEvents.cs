@@ -16,7 +16,7 @@ public sealed record ImageChange(Guid ImageId, Guid Owner, ImageVisibility Visib
         new(image.Id, image.Owner, image.Visibility, image.Status, progress);
 
     public bool IsVisibleTo(Caller caller) =>
-        Owner == caller.AccountId || Visibility is ImageVisibility.Public or ImageVisibility.Community;
+        Owner == caller.AccountId || Visibility.IsPublic();
 }
 
 /// <summary>

@@ -158,7 +158,7 @@ public sealed class ImageService(
 
         // Data still streaming in has nothing to belong to any more.
         transfers.Cancel(id);
-        if (deleted.Size is { } size && deleted.Visibility is ImageVisibility.Private or ImageVisibility.Shared)
+        if (deleted.Size is { } size && deleted.Visibility.IsPrivate())
         {
             quota.Released(deleted.Owner, size);
         }
@@ -205,9 +205,7 @@ public sealed class ImageService(
 
     private static IQueryable<Image> VisibleIn(IQueryable<Image> images, Caller caller, ImageScope scope) => scope switch
     {
-        ImageScope.Private => images.Where(i => i.Owner == caller.AccountId
-            && (i.Visibility == ImageVisibility.Private || i.Visibility == ImageVisibility.Shared)
-            && i.Status != ImageStatus.Deleted),
+        ImageScope.Private => images.Private().Where(i => i.Owner == caller.AccountId && i.Status != ImageStatus.Deleted),
         // Customers see the catalog they can use; the operator also sees what is on its way or taken out of use.
         ImageScope.Public => caller.IsOperator
             ? images.Where(i => i.Visibility == ImageVisibility.Public && i.Status != ImageStatus.Deleted)

@@ -87,7 +87,7 @@ public sealed class ImageTransferService(
         var inspector = new ImageFormatInspector();
 
         // Only private images count against the account's quota; the operator's public catalog does not.
-        using var reservation = visibility is ImageVisibility.Private or ImageVisibility.Shared
+        using var reservation = visibility.IsPrivate()
             ? await quota.OpenAsync(owner, imageId, status == ImageStatus.Importing ? "import" : "upload", cancellationToken)
             : null;
         try

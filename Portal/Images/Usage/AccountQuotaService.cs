@@ -16,9 +16,7 @@ public sealed class AccountQuotaService(IDbContextFactory<PortalDbContext> dbFac
     {
         EnsureOperator(caller);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var stored = await db.Images
-            .Where(i => (i.Visibility == ImageVisibility.Private || i.Visibility == ImageVisibility.Shared)
-                && i.Size != null && i.Status != ImageStatus.Deleted)
+        var stored = await db.Images.OccupyingStorage()
             .GroupBy(i => i.Owner)
             .Select(g => new { Owner = g.Key, Bytes = g.Sum(i => i.Size ?? 0) })
             .ToDictionaryAsync(g => g.Owner, g => g.Bytes, cancellationToken);

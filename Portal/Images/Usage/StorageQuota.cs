@@ -29,13 +29,8 @@ public sealed class StorageQuota(IDbContextFactory<PortalDbContext> dbFactory, I
     public async Task<long> StoredBytesAsync(Guid accountId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await Occupying(db.Images, accountId).SumAsync(i => i.Size ?? 0, cancellationToken);
+        return await db.Images.OccupyingStorage().Where(i => i.Owner == accountId).SumAsync(i => i.Size ?? 0, cancellationToken);
     }
-
-    internal static IQueryable<Image> Occupying(IQueryable<Image> images, Guid accountId) =>
-        images.Where(i => i.Owner == accountId
-            && (i.Visibility == ImageVisibility.Private || i.Visibility == ImageVisibility.Shared)
-            && i.Size != null && i.Status != ImageStatus.Deleted);
 
     /// <summary>Starts counting a transfer of one image's data against its account's quota.</summary>
     public async Task<Reservation> OpenAsync(Guid accountId, Guid imageId, string transferNoun, CancellationToken cancellationToken)

@@ -58,9 +58,8 @@ public sealed class UsageService(
     private async Task<List<StoredSpan>> SpansAsync(Guid accountId, DateTime since, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var rows = await db.Images.AsNoTracking()
+        var rows = await db.Images.AsNoTracking().Private()
             .Where(i => i.Owner == accountId
-                && (i.Visibility == ImageVisibility.Private || i.Visibility == ImageVisibility.Shared)
                 && i.Size != null && i.ActivatedAt != null
                 && (i.DeletedAt == null || i.DeletedAt > since))
             .Select(i => new { i.Size, i.ActivatedAt, i.DeletedAt })
