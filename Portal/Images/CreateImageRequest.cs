@@ -88,8 +88,8 @@ public sealed class CreateImageRequestValidator : AbstractValidator<CreateImageR
             .Equal(Image.SupportedArchitecture).WithMessage($"This platform only runs {Image.SupportedArchitecture} images.");
         RuleFor(r => r.Visibility)
             .IsInEnum().WithMessage("Choose a visibility.")
-            .Must((_, visibility, context) => VisibilityAllowed(visibility, context))
-            .WithMessage("Customers can only upload private images.");
+            .Must((_, visibility, context) => Image.MayCreateWith(visibility, CallerOf(context)))
+            .WithMessage(Image.CustomersCreatePrivateOnly);
         RuleFor(r => r.OsDistro).MaximumLength(64).WithMessage("The operating system name can be at most 64 characters.");
         RuleFor(r => r.OsVersion).MaximumLength(64).WithMessage("The version can be at most 64 characters.");
         RuleFor(r => r.MinDiskGb).MinimumDisk();
@@ -100,11 +100,8 @@ public sealed class CreateImageRequestValidator : AbstractValidator<CreateImageR
         Uri.TryCreate(url?.Trim(), UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
         && !string.IsNullOrEmpty(uri.Host);
 
-    private static bool VisibilityAllowed(ImageVisibility visibility, ValidationContext<CreateImageRequest> context)
-    {
-        var isOperator = context.RootContextData.TryGetValue(CallerKey, out var caller) && caller is Caller { IsOperator: true };
-        return isOperator || visibility == ImageVisibility.Private;
-    }
+    private static Caller? CallerOf(ValidationContext<CreateImageRequest> context) =>
+        context.RootContextData.TryGetValue(CallerKey, out var caller) ? caller as Caller : null;
 
     public static ValidationContext<CreateImageRequest> ContextFor(CreateImageRequest request, Caller caller)
     {

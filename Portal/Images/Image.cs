@@ -11,6 +11,7 @@ public sealed class Image
     public const int MaxNameLength = 255;
     public const int MaxDescriptionLength = 255;
     public const string SupportedArchitecture = "x86_64";
+    public const string CustomersCreatePrivateOnly = "Customers can only upload private images.";
 
     private Image()
     {
@@ -73,9 +74,20 @@ public sealed class Image
         : !ImageStatusRules.CanTransition(Status, ImageStatus.Deleted) ? $"An image that is {Status.ToDisplayName().ToLowerInvariant()} cannot be deleted."
         : null;
 
+    /// <summary>
+    /// A customer's new image starts private (sharing it is a later, deliberate step); only the operator creates
+    /// public or community images. The create form's validator asks the same question.
+    /// </summary>
+    public static bool MayCreateWith(ImageVisibility visibility, Caller? caller) =>
+        visibility == ImageVisibility.Private || caller?.IsOperator == true;
+
     public static Image Create(Caller caller, NewImage spec, DateTime now)
     {
-        EnsureVisibilityAllowed(caller, spec.Visibility);
+        if (!MayCreateWith(spec.Visibility, caller))
+        {
+            throw new ImageRuleException(CustomersCreatePrivateOnly);
+        }
+
         EnsureArchitectureSupported(spec.Architecture);
 
         return new Image
@@ -297,7 +309,7 @@ public sealed class Image
         // otherwise a malicious image could be planted in other customers' catalogs.
         if (visibility is ImageVisibility.Public or ImageVisibility.Community && !caller.IsOperator)
         {
-            throw new ImageRuleException("Customers can only upload private images.");
+            throw new ImageRuleException(CustomersCreatePrivateOnly);
         }
     }
 
