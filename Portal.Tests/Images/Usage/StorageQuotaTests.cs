@@ -31,6 +31,23 @@ public sealed class StorageQuotaTests : IDisposable
     }
 
     [Fact]
+    public async Task AskedAheadTheQuotaGivesTheAnswerAClaimWouldCountingTransfersInProgress()
+    {
+        await _harness.AddImageAsync(Callers.Alice, "stored", size: 4_000_000);
+        var quota = Quota();
+
+        Assert.Null(await quota.RefusalAheadAsync(Callers.AliceAccount, 6_000_000, "upload", CancellationToken.None));
+        Assert.Equal("This upload would take your private images to 10 MB; your quota is 10 MB.",
+            await quota.RefusalAheadAsync(Callers.AliceAccount, 6_000_001, "upload", CancellationToken.None));
+
+        using var running = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "import", CancellationToken.None);
+        running.Claim(3_000_000);
+        Assert.Equal("This upload would take your private images to 13 MB; your quota is 10 MB.",
+            await quota.RefusalAheadAsync(Callers.AliceAccount, 6_000_000, "upload", CancellationToken.None));
+        Assert.Null(await quota.RefusalAheadAsync(Callers.BobAccount, 6_000_000, "upload", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task TransfersInProgressCountTogether()
     {
         var quota = Quota();

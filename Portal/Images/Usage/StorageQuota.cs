@@ -32,6 +32,24 @@ public sealed class StorageQuota(IDbContextFactory<PortalDbContext> dbFactory, I
         return await db.Images.OccupyingStorage().Where(i => i.Owner == accountId).SumAsync(i => i.Size ?? 0, cancellationToken);
     }
 
+    /// <summary>
+    /// What the quota would say to <paramref name="bytes"/> more data for the account's private images, asked before a
+    /// transfer starts (the create form, when a file is picked): the refusal <see cref="Reservation.Claim"/> would give, or null.
+    /// </summary>
+    public async Task<string?> RefusalAheadAsync(Guid accountId, long bytes, string transferNoun, CancellationToken cancellationToken)
+    {
+        if (await QuotaOfAsync(accountId, cancellationToken) is not { } quota)
+        {
+            return null;
+        }
+
+        var would = await StoredBytesAsync(accountId, cancellationToken) + InFlightBytes(accountId) + bytes;
+        return would > quota ? Exceeded(transferNoun, would, quota) : null;
+    }
+
+    private static string Exceeded(string transferNoun, long wouldStore, long quota) =>
+        $"This {transferNoun} would take your private images to {Format.Bytes(wouldStore)}; your quota is {Format.Bytes(quota)}.";
+
     /// <summary>Starts counting a transfer of one image's data against its account's quota.</summary>
     public async Task<Reservation> OpenAsync(Guid accountId, Guid imageId, string transferNoun, CancellationToken cancellationToken)
     {
@@ -127,9 +145,7 @@ public sealed class StorageQuota(IDbContextFactory<PortalDbContext> dbFactory, I
                 var would = _ledger.Stored + others + total;
                 if (_quota is { } quota && would > quota)
                 {
-                    throw new ImageTransferRefusedException(
-                        $"This {_noun} would take your private images to {Format.Bytes(would)}; your quota is {Format.Bytes(quota)}.",
-                        TransferRefusal.TooLarge);
+                    throw new ImageTransferRefusedException(Exceeded(_noun, would, quota), TransferRefusal.TooLarge);
                 }
 
                 _ledger.InFlight[_imageId] = total;
