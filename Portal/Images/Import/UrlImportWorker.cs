@@ -1,6 +1,4 @@
 using System.Threading.Channels;
-using Microsoft.EntityFrameworkCore;
-using Portal.Data;
 using Portal.Images.Transfer;
 
 namespace Portal.Images.Import;
@@ -23,7 +21,6 @@ public sealed class UrlImportWorker(
     UrlImportQueue queue,
     UrlDownloader downloader,
     ImageTransferService transfers,
-    IDbContextFactory<PortalDbContext> dbFactory,
     ILogger<UrlImportWorker> logger) : BackgroundService
 {
     public const int ParallelImports = 3;
@@ -61,21 +58,9 @@ public sealed class UrlImportWorker(
 
     private async Task ImportAsync(Guid imageId, CancellationToken stoppingToken)
     {
-        string? url;
-        await using (var db = await dbFactory.CreateDbContextAsync(stoppingToken))
-        {
-            var image = await db.Images.AsNoTracking().SingleOrDefaultAsync(i => i.Id == imageId, stoppingToken);
-            if (image is not { Status: ImageStatus.Importing, ImportUrl: not null })
-            {
-                return;
-            }
-
-            url = image.ImportUrl;
-        }
-
         try
         {
-            await transfers.ImportAsync(imageId, url, downloader, stoppingToken);
+            await transfers.ImportAsync(imageId, downloader, stoppingToken);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -24,9 +24,9 @@ public sealed class ActiveTransfers
         return true;
     }
 
-    internal Registration Register(Guid imageId, long? totalBytes, DateTime startedAt, CancellationToken requestAborted)
+    internal Registration Register(Guid imageId, DateTime startedAt, CancellationToken requestAborted)
     {
-        var entry = new Entry(CancellationTokenSource.CreateLinkedTokenSource(requestAborted), new TransferProgress(0, totalBytes, startedAt));
+        var entry = new Entry(CancellationTokenSource.CreateLinkedTokenSource(requestAborted), new TransferProgress(0, null, startedAt));
         _entries[imageId] = entry;
         return new Registration(this, imageId, entry);
     }

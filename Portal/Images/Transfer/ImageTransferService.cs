@@ -37,12 +37,39 @@ public sealed class ImageTransferService(
     /// <summary>Receives an upload's bytes for a queued image of the caller's.</summary>
     public async Task<Image> UploadAsync(Caller caller, Guid imageId, Stream body, long? contentLength, CancellationToken cancellationToken)
     {
-        await BeginAsync(caller, imageId, ImageStatus.Saving, cancellationToken);
-        return await ReceiveAsync(imageId, body, contentLength, cancellationToken);
+        var target = await BeginUploadAsync(caller, imageId, cancellationToken);
+        return await ReceiveAsync(target, _ => Task.FromResult(new OpenedSource(body, contentLength)), cancellationToken);
     }
 
-    /// <summary>Moves a queued image to saving or importing: from here on nobody else can send it data.</summary>
-    public async Task BeginAsync(Caller caller, Guid imageId, ImageStatus transferStatus, CancellationToken cancellationToken)
+    /// <summary>
+    /// Downloads the data of an importing image from its URL (through the SSRF-safe downloader); null when the image
+    /// is no longer importing (cancelled or deleted while it waited for its turn).
+    /// </summary>
+    public async Task<Image?> ImportAsync(Guid imageId, UrlDownloader downloader, CancellationToken cancellationToken)
+    {
+        Image? image;
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            image = await db.Images.AsNoTracking().SingleOrDefaultAsync(i => i.Id == imageId, cancellationToken);
+        }
+
+        if (image is not { Status: ImageStatus.Importing, ImportUrl: { } url })
+        {
+            return null;
+        }
+
+        return await ReceiveAsync(TransferTarget.Of(image), async token =>
+        {
+            var response = await downloader.OpenAsync(url, token);
+            return new OpenedSource(response.Content, response.ContentLength, response);
+        }, cancellationToken);
+    }
+
+    /// <summary>Puts an image whose transfer is not running any more back to queued with the reason.</summary>
+    public Task AbandonAsync(Guid imageId, string reason) => GiveUpAsync(imageId, reason, permanent: false);
+
+    /// <summary>Moves a queued image to saving: from here on nobody else can send it data.</summary>
+    private async Task<TransferTarget> BeginUploadAsync(Caller caller, Guid imageId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var image = await db.Images.SingleOrDefaultAsync(i => i.Id == imageId, cancellationToken);
@@ -51,7 +78,7 @@ public sealed class ImageTransferService(
             throw new ImageNotFoundException(imageId);
         }
 
-        image.BeginTransfer(caller, transferStatus, Now);
+        image.BeginTransfer(caller, ImageStatus.Saving, Now);
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -62,28 +89,21 @@ public sealed class ImageTransferService(
         }
 
         events.Publish(ImageChange.Of(image, new TransferProgress(0, null, Now)));
+        return TransferTarget.Of(image);
+    }
+
+    /// <summary>What a transfer needs to know of its image, read once as it starts.</summary>
+    private sealed record TransferTarget(Guid ImageId, Guid Owner, ImageVisibility Visibility, ImageStatus Status, DiskFormat Declared)
+    {
+        public static TransferTarget Of(Image image) => new(image.Id, image.Owner, image.Visibility, image.Status, image.DiskFormat);
     }
 
     /// <summary>Streams the data of an image that is saving or importing, then activates it or puts it back.</summary>
-    public Task<Image> ReceiveAsync(Guid imageId, Stream source, long? expectedLength, CancellationToken cancellationToken) =>
-        ReceiveAsync(imageId, _ => Task.FromResult(new OpenedSource(source, expectedLength)), cancellationToken);
-
-    /// <summary>Downloads the data of an importing image from its URL (through the SSRF-safe downloader).</summary>
-    public Task<Image> ImportAsync(Guid imageId, string url, UrlDownloader downloader, CancellationToken cancellationToken) =>
-        ReceiveAsync(imageId, async token =>
-        {
-            var response = await downloader.OpenAsync(url, token);
-            return new OpenedSource(response.Content, response.ContentLength, response);
-        }, cancellationToken);
-
-    /// <summary>Puts an image whose transfer is not running any more back to queued with the reason.</summary>
-    public Task AbandonAsync(Guid imageId, string reason) => GiveUpAsync(imageId, reason, permanent: false);
-
-    private async Task<Image> ReceiveAsync(Guid imageId, Func<CancellationToken, Task<OpenedSource>> open, CancellationToken cancellationToken)
+    private async Task<Image> ReceiveAsync(TransferTarget target, Func<CancellationToken, Task<OpenedSource>> open, CancellationToken cancellationToken)
     {
         var started = Now;
-        using var registration = transfers.Register(imageId, null, started, cancellationToken);
-        var (owner, visibility, status, declared) = await SnapshotAsync(imageId, cancellationToken);
+        var (imageId, owner, visibility, status, declared) = target;
+        using var registration = transfers.Register(imageId, started, cancellationToken);
         var inspector = new ImageFormatInspector();
 
         // Only private images count against the account's quota; the operator's public catalog does not.
@@ -214,14 +234,6 @@ public sealed class ImageTransferService(
 
     /// <summary>Every header the inspector reads lies in the first few MiB.</summary>
     private const long EarlyVerdictBytes = 8L << 20;
-
-    private async Task<(Guid Owner, ImageVisibility Visibility, ImageStatus Status, DiskFormat Declared)> SnapshotAsync(
-        Guid imageId, CancellationToken cancellationToken)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var image = await db.Images.AsNoTracking().SingleAsync(i => i.Id == imageId, cancellationToken);
-        return (image.Owner, image.Visibility, image.Status, image.DiskFormat);
-    }
 
     private async Task<Image> CompleteAsync(Guid imageId, ImageData data, CancellationToken cancellationToken)
     {
