@@ -25,7 +25,7 @@ public sealed class StorageOptions
     /// <summary>Quota of an account without one of its own, in GB (10^9 bytes); 0 means no quota.</summary>
     public decimal DefaultQuotaGb { get; set; } = 50;
 
-    public long? DefaultQuotaBytes => DefaultQuotaGb > 0 ? (long)(DefaultQuotaGb * 1_000_000_000m) : null;
+    public long? DefaultQuotaBytes => DefaultQuotaGb > 0 ? (long)(DefaultQuotaGb * Images.Usage.StorageAccrual.BytesPerGb) : null;
 }
 
 public sealed class DemoOptions

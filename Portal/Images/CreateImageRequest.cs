@@ -12,7 +12,7 @@ public enum ImageSource
 /// <summary>What the "Create image" form sends; the data follows by upload or URL import.</summary>
 public sealed class CreateImageRequest
 {
-    public const int MaxUrlLength = 2048;
+    public const int MaxUrlLength = Import.ImportUrlPolicy.MaxUrlLength;
 
     public string Name { get; set; } = string.Empty;
     public string? Description { get; set; }

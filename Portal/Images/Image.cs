@@ -197,7 +197,7 @@ public sealed class Image
     public void BeginTransfer(Caller caller, ImageStatus transferStatus, DateTime now)
     {
         EnsureChangeableBy(caller);
-        if (transferStatus is not (ImageStatus.Saving or ImageStatus.Importing))
+        if (!transferStatus.IsReceivingData())
         {
             throw new ArgumentOutOfRangeException(nameof(transferStatus));
         }
@@ -241,7 +241,7 @@ public sealed class Image
     /// <summary>The data arrived complete and verified: the image becomes active and read-only.</summary>
     public void CompleteTransfer(ImageData data, DateTime now)
     {
-        if (Status is not (ImageStatus.Saving or ImageStatus.Importing))
+        if (!Status.IsReceivingData())
         {
             throw new ImageRuleException($"This image is {Status.ToDisplayName().ToLowerInvariant()}, not receiving data.");
         }
@@ -260,7 +260,7 @@ public sealed class Image
     /// <summary>A failed or aborted transfer puts the image back to queued so that the customer can retry.</summary>
     public void AbandonTransfer(string reason, DateTime now)
     {
-        if (Status is not (ImageStatus.Saving or ImageStatus.Importing))
+        if (!Status.IsReceivingData())
         {
             return;
         }

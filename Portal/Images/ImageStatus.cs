@@ -32,6 +32,9 @@ public static class ImageStatusRules
 
     public static bool CanTransition(ImageStatus from, ImageStatus to) => Allowed[from].Contains(to);
 
+    /// <summary>Data is on its way in: an upload (saving) or a URL import (importing).</summary>
+    public static bool IsReceivingData(this ImageStatus status) => status is ImageStatus.Saving or ImageStatus.Importing;
+
     public static IReadOnlyList<ImageStatus> NextStates(ImageStatus from) => Allowed[from];
 
     /// <summary>The wire name used by the OpenStack Image API ("pending_delete").</summary>

@@ -194,7 +194,8 @@ public sealed class ImageTransferService(
 
     private static (string Reason, bool Permanent) Explain(Exception e, bool cancelledByUser, ImageStatus status) => e switch
     {
-        ImageTransferRefusedException refused => (refused.Message, refused.Kind == TransferRefusal.UnusableSource),
+        // The portal's refusals (size, quota, format) can be put right with other data: the image waits for it.
+        ImageTransferRefusedException refused => (refused.Message, false),
         TransferInterruptedException interrupted => (interrupted.Message, false),
         ImportFailedException failed => (failed.Message, failed.Permanent),
         OperationCanceledException when cancelledByUser => ("The import was cancelled.", false),
@@ -241,7 +242,7 @@ public sealed class ImageTransferService(
         {
             await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
             var image = await db.Images.SingleAsync(i => i.Id == imageId, CancellationToken.None);
-            if (image.Status is not (ImageStatus.Saving or ImageStatus.Importing))
+            if (!image.Status.IsReceivingData())
             {
                 // Deleted while the data streamed in: the data has nothing to belong to.
                 store.Delete(imageId);
@@ -269,7 +270,7 @@ public sealed class ImageTransferService(
         {
             await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
             var image = await db.Images.SingleOrDefaultAsync(i => i.Id == imageId, CancellationToken.None);
-            if (image is null || image.Status is not (ImageStatus.Saving or ImageStatus.Importing))
+            if (image is null || !image.Status.IsReceivingData())
             {
                 return;
             }

@@ -7,9 +7,6 @@ public enum TransferRefusal
 
     /// <summary>The data is not what was declared, or is unsafe to run.</summary>
     BadData,
-
-    /// <summary>The source can never deliver (a URL that answers 404, a forbidden address).</summary>
-    UnusableSource,
 }
 
 /// <summary>The portal refused the data; the message says why, for the customer.</summary>

@@ -81,8 +81,6 @@ public sealed class BrowserUploads(IJSRuntime js, UploadTokens tokens, TimeProvi
         }
     }
 
-    public bool AnyRunning => All.Any(u => u.Outcome == UploadOutcome.Running);
-
     public BrowserUpload? Find(Guid imageId)
     {
         lock (_uploads)
