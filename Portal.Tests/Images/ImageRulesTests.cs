@@ -227,6 +227,33 @@ public sealed class ImageRulesTests
     }
 
     [Fact]
+    public void OnlyTheOwnerStopsAnImportAndOnlyWhileItRuns()
+    {
+        var importing = NewImage(Callers.Alice);
+        importing.BeginImport(Callers.Alice, "https://images.example.com/disk.qcow2", Now);
+
+        importing.EnsureImportCancellableBy(Callers.Alice);
+        Assert.Throws<ImageNotFoundException>(() => importing.EnsureImportCancellableBy(Callers.Bob));
+        var notImporting = Assert.Throws<ImageRuleException>(() => NewImage(Callers.Alice).EnsureImportCancellableBy(Callers.Alice));
+        Assert.Equal("This image is not importing.", notImporting.Message);
+        Assert.Throws<ImageRuleException>(() => ActiveImage(Callers.Alice).EnsureImportCancellableBy(Callers.Alice));
+    }
+
+    [Fact]
+    public void CustomersCreatePrivateImagesOnlyAndShareThemLater()
+    {
+        Assert.True(Image.MayCreateWith(ImageVisibility.Private, Callers.Alice));
+        Assert.False(Image.MayCreateWith(ImageVisibility.Shared, Callers.Alice));
+        Assert.False(Image.MayCreateWith(ImageVisibility.Public, null));
+        Assert.True(Image.MayCreateWith(ImageVisibility.Community, Callers.Operator));
+        Assert.Throws<ImageRuleException>(() => NewImage(Callers.Alice, ImageVisibility.Shared));
+
+        var image = ActiveImage(Callers.Alice);
+        image.SetVisibility(Callers.Alice, ImageVisibility.Shared, Now);
+        Assert.Equal(ImageVisibility.Shared, image.Visibility);
+    }
+
+    [Fact]
     public void OperatorDeactivatesAndReactivatesAPublicImage()
     {
         var image = ActiveImage(Callers.Operator, ImageVisibility.Public);

@@ -238,6 +238,16 @@ public sealed class Image
         ImportUrl = url;
     }
 
+    /// <summary>Refuses to stop an import the caller may not stop, or one that is not running; the caller stops the download.</summary>
+    public void EnsureImportCancellableBy(Caller caller)
+    {
+        EnsureChangeableBy(caller);
+        if (Status != ImageStatus.Importing)
+        {
+            throw new ImageRuleException("This image is not importing.");
+        }
+    }
+
     /// <summary>The data arrived complete and verified: the image becomes active and read-only.</summary>
     public void CompleteTransfer(ImageData data, DateTime now)
     {

@@ -107,16 +107,11 @@ public sealed class ImageService(
     public async Task CancelImportAsync(Caller caller, Guid id, CancellationToken cancellationToken = default)
     {
         var image = await GetAsync(caller, id, cancellationToken);
-        image.EnsureChangeableBy(caller);
-        if (image.Status != ImageStatus.Importing)
-        {
-            throw new ImageRuleException("This image is not importing.");
-        }
-
+        image.EnsureImportCancellableBy(caller);
         if (!transfers.Cancel(id))
         {
             // Still waiting for its turn: nothing runs to stop, so put it back here.
-            await ChangeAsync(caller, id, expectedVersion: null, i => i.AbandonTransfer("The import was cancelled.", Now), cancellationToken);
+            await ChangeAsync(caller, id, expectedVersion: null, i => i.AbandonTransfer(ImageTransferService.ImportCancelledReason, Now), cancellationToken);
         }
     }
 

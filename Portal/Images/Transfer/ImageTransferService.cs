@@ -30,6 +30,8 @@ public sealed class ImageTransferService(
     public const string UploadStoppedReason =
         "The upload stopped before it finished (it was aborted or the connection was lost). Upload the file again.";
 
+    public const string ImportCancelledReason = "The import was cancelled.";
+
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
     private long MaxImageSize => options.Value.Images.MaxImageSizeBytes;
@@ -198,7 +200,7 @@ public sealed class ImageTransferService(
         ImageTransferRefusedException refused => (refused.Message, false),
         TransferInterruptedException interrupted => (interrupted.Message, false),
         ImportFailedException failed => (failed.Message, failed.Permanent),
-        OperationCanceledException when cancelledByUser => ("The import was cancelled.", false),
+        OperationCanceledException when cancelledByUser => (ImportCancelledReason, false),
         OperationCanceledException => (status == ImageStatus.Importing
             ? "The import stopped before it finished."
             : UploadStoppedReason, false),
