@@ -47,7 +47,7 @@ public sealed class OperatorBrowserTests(BrowserFixture browser, UploadFiles fil
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Debian 13" }).ClickAsync();
 
-        await Assertions.Expect(page.GetByText("Public images are managed by the platform operator.")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText(Portal.Images.ImagePolicy.OnlyOperatorChangesCatalog)).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Deactivate" })).ToHaveCountAsync(0);
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Storage quotas" })).ToHaveCountAsync(0);
         await Assertions.Expect(page.GetByRole(AriaRole.Switch, new() { Name = "Protected" })).ToBeDisabledAsync();

@@ -104,7 +104,7 @@ public sealed class ImageDetailsPageTests : PortalComponentTest
 
         var page = RenderDetails(image.Id);
 
-        page.WaitForAssertion(() => Assert.Contains("Public images are managed by the platform operator.", page.Markup));
+        page.WaitForAssertion(() => Assert.Equal(ImagePolicy.OnlyOperatorChangesCatalog, page.Find("[data-testid=edit-blocked-reason]").TextContent));
         Assert.True(page.Find("input[type=checkbox]").HasAttribute("disabled"));
         Assert.True(Button(page, "Delete image").HasAttribute("disabled"));
         Assert.Contains("Only the platform operator", page.Find("[data-testid=delete-blocked-reason]").TextContent);

@@ -56,7 +56,7 @@ public sealed class ImagePagesHttpTests : IClassFixture<PortalAppFactory>
         using var response = await bob.GetAsync($"/compute/images/{image.Id}");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains("Public images are managed by the platform operator.", await response.Content.ReadAsStringAsync());
+        Assert.Contains(Portal.Images.ImagePolicy.OnlyOperatorChangesCatalog, await response.Content.ReadAsStringAsync());
     }
 
     [Fact]

@@ -140,8 +140,8 @@ public sealed class QuotaAndOperatorHttpTests(QuotaPortal portal) : IClassFixtur
 
         using var response = await client.SendAsync(KestrelPortal.UploadRequest(publicImage.Id, token, new ByteArrayContent(new byte[512])));
 
-        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
-        Assert.Contains("Only the platform operator can change public images.", await response.Content.ReadAsStringAsync());
+        // A public image that is not active yet is not in the customer's catalog: it does not exist for them.
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal(ImageStatus.Queued, (await portal.ImageAsync(publicImage.Id)).Status);
     }
 
@@ -156,7 +156,8 @@ public sealed class QuotaAndOperatorHttpTests(QuotaPortal portal) : IClassFixtur
         await images.DeactivateAsync(op, debian.Id);
         var customerView = await images.ListAsync(alice, new ImageQuery { Scope = ImageScope.Public, PageSize = 100 });
         var operatorView = await images.ListAsync(op, new ImageQuery { Scope = ImageScope.Public, PageSize = 100 });
-        await Assert.ThrowsAsync<ImageRuleException>(() => images.ReactivateAsync(alice, debian.Id));
+        await Assert.ThrowsAsync<ImageNotFoundException>(() => images.ReactivateAsync(alice, debian.Id));
+        await Assert.ThrowsAsync<ImageNotFoundException>(() => images.GetAsync(alice, debian.Id));
         await images.ReactivateAsync(op, debian.Id);
 
         Assert.DoesNotContain(customerView.Items, i => i.Id == debian.Id);

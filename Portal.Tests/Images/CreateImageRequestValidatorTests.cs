@@ -116,11 +116,11 @@ public sealed class CreateImageRequestValidatorTests
     }
 
     [Theory]
-    [InlineData("", "Enter the URL to import the image from.")]
-    [InlineData("example.com/image.img", "Enter an absolute http:// or https:// URL.")]
-    [InlineData("/relative/image.img", "Enter an absolute http:// or https:// URL.")]
-    [InlineData("ftp://example.com/image.img", "Enter an absolute http:// or https:// URL.")]
-    [InlineData("file:///etc/passwd", "Enter an absolute http:// or https:// URL.")]
+    [InlineData("", "Enter the URL of the image.")]
+    [InlineData("example.com/image.img", "Enter a full URL that starts with https:// or http://.")]
+    [InlineData("/relative/image.img", "Enter a full URL that starts with https:// or http://.")]
+    [InlineData("ftp://example.com/image.img", "Only http and https URLs can be imported.")]
+    [InlineData("file:///etc/passwd", "Only http and https URLs can be imported.")]
     public void UrlMustBeAbsoluteHttpOrHttps(string url, string message) =>
         Assert.Contains(message, Errors(UrlRequest(url)));
 

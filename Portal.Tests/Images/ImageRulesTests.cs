@@ -1,3 +1,5 @@
+using Portal.Rules;
+using Portal.Accounts;
 using Portal.Images;
 using Portal.Tests.Support;
 
@@ -39,7 +41,7 @@ public sealed class ImageRulesTests
 
         Assert.Contains("Unprotect it first", refusal.Message);
         Assert.Equal(ImageStatus.Active, image.Status);
-        Assert.False(image.CanDelete);
+        Assert.False(image.Decide(ImageAction.Delete, Callers.Alice).Allowed);
     }
 
     [Fact]
@@ -83,7 +85,7 @@ public sealed class ImageRulesTests
         image.SetVisibility(Callers.Operator, ImageVisibility.Public, Now);
 
         Assert.Equal(ImageVisibility.Public, image.Visibility);
-        Assert.True(image.IsVisibleTo(Callers.Bob));
+        Assert.True(Callers.Bob.CanSee(image));
     }
 
     [Theory]
@@ -103,7 +105,7 @@ public sealed class ImageRulesTests
     {
         var image = ActiveImage(Callers.Alice);
 
-        Assert.False(image.IsVisibleTo(Callers.Bob));
+        Assert.False(Callers.Bob.CanSee(image));
         Assert.Throws<ImageNotFoundException>(() => image.SetProtected(Callers.Bob, true, Now));
         Assert.Throws<ImageNotFoundException>(() => image.Delete(Callers.Bob, Now));
         Assert.False(image.IsProtected);
@@ -115,7 +117,7 @@ public sealed class ImageRulesTests
     {
         var image = ActiveImage(Callers.Alice);
 
-        Assert.True(image.IsVisibleTo(Callers.AliceColleague));
+        Assert.True(Callers.AliceColleague.CanSee(image));
         image.SetProtected(Callers.AliceColleague, true, Now);
         Assert.True(image.IsProtected);
     }
@@ -125,7 +127,7 @@ public sealed class ImageRulesTests
     {
         var image = ActiveImage(Callers.Alice);
 
-        Assert.False(image.IsVisibleTo(Callers.Operator));
+        Assert.False(Callers.Operator.CanSee(image));
     }
 
     [Fact]
@@ -134,8 +136,8 @@ public sealed class ImageRulesTests
         var image = ActiveImage(Callers.Operator, ImageVisibility.Public);
         var metadata = new ImageMetadata("renamed", null, null, null, 0, 0);
 
-        Assert.True(image.IsVisibleTo(Callers.Alice));
-        Assert.False(image.IsChangeableBy(Callers.Alice));
+        Assert.True(Callers.Alice.CanSee(image));
+        Assert.False(image.Decide(ImageAction.Edit, Callers.Alice).Allowed);
         var refusal = Assert.Throws<ImageRuleException>(() => image.UpdateMetadata(Callers.Alice, metadata, Now));
         Assert.Contains("operator", refusal.Message);
         Assert.Throws<ImageRuleException>(() => image.SetProtected(Callers.Alice, true, Now));
@@ -154,7 +156,7 @@ public sealed class ImageRulesTests
 
         Assert.Contains("cannot be changed", refusal.Message);
         Assert.Equal(ImageStatus.Active, image.Status);
-        Assert.False(image.CanReceiveData);
+        Assert.False(image.Decide(ImageAction.Upload, Callers.Alice).Allowed);
     }
 
     [Fact]
@@ -167,7 +169,7 @@ public sealed class ImageRulesTests
 
         Assert.Equal(ImageStatus.Queued, image.Status);
         Assert.Equal("The upload was aborted.", image.StatusReason);
-        Assert.True(image.CanReceiveData);
+        Assert.True(image.Decide(ImageAction.Upload, Callers.Alice).Allowed);
     }
 
     [Fact]
@@ -232,20 +234,20 @@ public sealed class ImageRulesTests
         var importing = NewImage(Callers.Alice);
         importing.BeginImport(Callers.Alice, "https://images.example.com/disk.qcow2", Now);
 
-        importing.EnsureImportCancellableBy(Callers.Alice);
-        Assert.Throws<ImageNotFoundException>(() => importing.EnsureImportCancellableBy(Callers.Bob));
-        var notImporting = Assert.Throws<ImageRuleException>(() => NewImage(Callers.Alice).EnsureImportCancellableBy(Callers.Alice));
+        importing.Enforce(ImageAction.CancelImport, Callers.Alice);
+        Assert.Throws<ImageNotFoundException>(() => importing.Enforce(ImageAction.CancelImport, Callers.Bob));
+        var notImporting = Assert.Throws<ImageRuleException>(() => NewImage(Callers.Alice).Enforce(ImageAction.CancelImport, Callers.Alice));
         Assert.Equal("This image is not importing.", notImporting.Message);
-        Assert.Throws<ImageRuleException>(() => ActiveImage(Callers.Alice).EnsureImportCancellableBy(Callers.Alice));
+        Assert.Throws<ImageRuleException>(() => ActiveImage(Callers.Alice).Enforce(ImageAction.CancelImport, Callers.Alice));
     }
 
     [Fact]
     public void CustomersCreatePrivateImagesOnlyAndShareThemLater()
     {
-        Assert.True(Image.MayCreateWith(ImageVisibility.Private, Callers.Alice));
-        Assert.False(Image.MayCreateWith(ImageVisibility.Shared, Callers.Alice));
-        Assert.False(Image.MayCreateWith(ImageVisibility.Public, null));
-        Assert.True(Image.MayCreateWith(ImageVisibility.Community, Callers.Operator));
+        Assert.True(Callers.Alice.DecideNewVisibility(ImageVisibility.Private).Allowed);
+        Assert.False(Callers.Alice.DecideNewVisibility(ImageVisibility.Shared).Allowed);
+        Assert.False(((Caller?)null).DecideNewVisibility(ImageVisibility.Public).Allowed);
+        Assert.True(Callers.Operator.DecideNewVisibility(ImageVisibility.Community).Allowed);
         Assert.Throws<ImageRuleException>(() => NewImage(Callers.Alice, ImageVisibility.Shared));
 
         var image = ActiveImage(Callers.Alice);
@@ -283,8 +285,13 @@ public sealed class ImageRulesTests
         var catalog = ActiveImage(Callers.Operator, ImageVisibility.Public);
         catalog.Deactivate(Callers.Operator, Now);
 
-        Assert.Throws<ImageRuleException>(() => catalog.Reactivate(Callers.Alice, Now));
+        // Deactivated, the image left the customers' catalog: for them it does not exist.
+        Assert.Throws<ImageNotFoundException>(() => catalog.Reactivate(Callers.Alice, Now));
         Assert.Equal(ImageStatus.Deactivated, catalog.Status);
+        var active = ActiveImage(Callers.Operator, ImageVisibility.Public);
+        var refusal = Assert.Throws<ImageRuleException>(() => active.Deactivate(Callers.Alice, Now));
+        Assert.Equal(RefusalCode.NotAllowed, refusal.Code);
+        Assert.Equal("Only the platform operator can deactivate images.", refusal.Message);
     }
 
     [Fact]
@@ -292,7 +299,8 @@ public sealed class ImageRulesTests
     {
         var account = new Portal.Accounts.Account(Guid.NewGuid(), "x", Now);
 
-        Assert.Throws<ImageRuleException>(() => account.SetStorageQuota(Callers.Alice, 1));
+        var refusal = Assert.Throws<RefusedException>(() => account.SetStorageQuota(Callers.Alice, 1));
+        Assert.Equal(RefusalCode.NotAllowed, refusal.Code);
         account.SetStorageQuota(Callers.Operator, 123);
 
         Assert.Equal(123, account.StorageQuotaBytes);

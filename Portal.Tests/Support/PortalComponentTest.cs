@@ -30,6 +30,7 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Services.AddSingleton<UploadTokens>();
         Services.AddScoped<BrowserUploads>();
         Services.AddSingleton(Harness.Quota);
+        Services.AddSingleton(new Portal.Images.Import.ImportUrlPolicy(Microsoft.Extensions.Options.Options.Create(new Portal.Images.Import.ImportOptions())));
         Services.AddSingleton<Microsoft.EntityFrameworkCore.IDbContextFactory<Portal.Data.PortalDbContext>>(Harness.Database);
         Services.AddSingleton<Portal.Images.Usage.UsageService>();
         Services.AddSingleton<Portal.Images.Usage.AccountQuotaService>();

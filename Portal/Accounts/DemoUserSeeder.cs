@@ -3,7 +3,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Portal.Configuration;
 using Portal.Data;
-using Portal.Images.Catalog;
 
 namespace Portal.Accounts;
 
@@ -11,7 +10,6 @@ namespace Portal.Accounts;
 public sealed class DemoUserSeeder(
     UserManager<PortalUser> userManager,
     RoleManager<IdentityRole> roleManager,
-    DemoCatalogSeeder catalog,
     IOptions<PortalOptions> options,
     TimeProvider clock,
     ILogger<DemoUserSeeder> logger)
@@ -27,7 +25,10 @@ public sealed class DemoUserSeeder(
         new("operator@demo.local", PlatformAccountName, null, IsOperator: true),
     ];
 
-    public async Task SeedAsync(PortalDbContext db, CancellationToken cancellationToken)
+    /// <summary>What seeding created: the platform account, and the demo users new this time with their persona.</summary>
+    public sealed record Seeded(Guid PlatformAccountId, IReadOnlyList<(Caller Caller, string Persona)> NewPersonas);
+
+    public async Task<Seeded> SeedAsync(PortalDbContext db, CancellationToken cancellationToken)
     {
         if (!await roleManager.RoleExistsAsync(Caller.OperatorRole))
         {
@@ -36,25 +37,27 @@ public sealed class DemoUserSeeder(
 
         var platform = await EnsureAccountAsync(db, PlatformAccountName, cancellationToken);
         var demo = options.Value.Demo;
+        var personas = new List<(Caller, string)>();
         if (demo.SeedUsers)
         {
             foreach (var user in DemoUsers)
             {
-                await EnsureUserAsync(db, user, demo.Password, cancellationToken);
+                if (await EnsureUserAsync(db, user, demo.Password, cancellationToken) is { } created && user.Persona is { } persona)
+                {
+                    personas.Add((created, persona));
+                }
             }
         }
 
-        if (demo.SeedCatalog)
-        {
-            await catalog.SeedPublicCatalogAsync(db, platform.Id, cancellationToken);
-        }
+        return new Seeded(platform.Id, personas);
     }
 
-    private async Task EnsureUserAsync(PortalDbContext db, DemoUser demo, string password, CancellationToken cancellationToken)
+    /// <summary>Creates the demo user unless it exists; the new user as a caller, or null.</summary>
+    private async Task<Caller?> EnsureUserAsync(PortalDbContext db, DemoUser demo, string password, CancellationToken cancellationToken)
     {
         if (await userManager.FindByEmailAsync(demo.Email) is not null)
         {
-            return;
+            return null;
         }
 
         var account = await EnsureAccountAsync(db, demo.AccountName, cancellationToken);
@@ -71,12 +74,8 @@ public sealed class DemoUserSeeder(
             await userManager.AddToRoleAsync(user, Caller.OperatorRole);
         }
 
-        if (demo.Persona is { } persona && options.Value.Demo.SeedCatalog)
-        {
-            await catalog.SeedPrivateImagesAsync(db, new Caller(user.Id, demo.Email, account.Id, demo.IsOperator), persona, cancellationToken);
-        }
-
         logger.LogInformation("Created demo user {Email}", demo.Email);
+        return new Caller(user.Id, demo.Email, account.Id, demo.IsOperator);
     }
 
     private async Task<Account> EnsureAccountAsync(PortalDbContext db, string name, CancellationToken cancellationToken)

@@ -3,6 +3,9 @@ using Microsoft.EntityFrameworkCore;
 using Portal.Accounts;
 using Portal.Images;
 using Portal.Images.Transfer;
+using Portal.Images.Catalog;
+using Portal.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace Portal.Data;
 
@@ -26,13 +29,30 @@ public static class DatabaseInitializer
 
             await db.Database.MigrateAsync(cancellationToken);
             var clock = scope.ServiceProvider.GetRequiredService<TimeProvider>();
-            var store = scope.ServiceProvider.GetRequiredService<IImageStore>() as LocalDiskImageStore;
+            var store = scope.ServiceProvider.GetRequiredService<IImageStore>();
             await InterruptedTransfers.RecoverAsync(db, store, clock.GetUtcNow().UtcDateTime, cancellationToken);
-            await scope.ServiceProvider.GetRequiredService<DemoUserSeeder>().SeedAsync(db, cancellationToken);
+            await SeedAsync(scope.ServiceProvider, db, cancellationToken);
         }
         finally
         {
             await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    /// <summary>The platform account and operator role always; demo users and the demo catalog when configured.</summary>
+    private static async Task SeedAsync(IServiceProvider services, PortalDbContext db, CancellationToken cancellationToken)
+    {
+        var seeded = await services.GetRequiredService<DemoUserSeeder>().SeedAsync(db, cancellationToken);
+        if (!services.GetRequiredService<IOptions<PortalOptions>>().Value.Demo.SeedCatalog)
+        {
+            return;
+        }
+
+        var catalog = services.GetRequiredService<DemoCatalogSeeder>();
+        await catalog.SeedPublicCatalogAsync(db, seeded.PlatformAccountId, cancellationToken);
+        foreach (var (caller, persona) in seeded.NewPersonas)
+        {
+            await catalog.SeedPrivateImagesAsync(db, caller, persona, cancellationToken);
         }
     }
 

@@ -12,8 +12,6 @@ public enum ImageSource
 /// <summary>What the "Create image" form sends; the data follows by upload or URL import.</summary>
 public sealed class CreateImageRequest
 {
-    public const int MaxUrlLength = Import.ImportUrlPolicy.MaxUrlLength;
-
     public string Name { get; set; } = string.Empty;
     public string? Description { get; set; }
     public ImageSource Source { get; set; } = ImageSource.File;
@@ -62,43 +60,39 @@ public sealed class CreateImageRequestValidator : AbstractValidator<CreateImageR
             RuleFor(r => r.FileSize)
                 .NotNull().WithMessage("Choose an image file to upload.")
                 .GreaterThan(0).WithMessage("The chosen file is empty.")
-                .LessThanOrEqualTo(maxSize).WithMessage($"The file is larger than the largest image accepted ({Portal.Components.Shared.Format.Bytes(maxSize)}).");
+                .LessThanOrEqualTo(maxSize).WithMessage($"The file is larger than the largest image accepted ({Portal.Formatting.Format.Bytes(maxSize)}).");
         });
 
         When(r => r.Source == ImageSource.Url, () =>
         {
-            RuleFor(r => r.ImageUrl)
-                .Must(url => !string.IsNullOrWhiteSpace(url)).WithMessage("Enter the URL to import the image from.")
-                .MaximumLength(CreateImageRequest.MaxUrlLength).WithMessage($"The URL can be at most {CreateImageRequest.MaxUrlLength} characters.")
-                .Must(BeAbsoluteHttpUrl).WithMessage("Enter an absolute http:// or https:// URL.")
-                .Custom((url, context) =>
+            RuleFor(r => r.ImageUrl).Custom((url, context) =>
+            {
+                // The same check the downloader makes before every connection, told at once in the form.
+                if (urlPolicy.CheckUrl(url) is { IsAllowed: false, Reason: var reason })
                 {
-                    // The same check the downloader makes before every connection, told at once in the form.
-                    if (urlPolicy.CheckUrl(url!.Trim()) is { IsAllowed: false, Reason: var reason })
-                    {
-                        context.AddFailure(reason);
-                    }
-                });
+                    context.AddFailure(reason);
+                }
+            });
         });
 
         RuleFor(r => r.DiskFormat)
             .NotNull().WithMessage("Choose the disk format.")
             .IsInEnum().WithMessage("Choose one of the listed disk formats.");
-        RuleFor(r => r.Architecture)
-            .Equal(Image.SupportedArchitecture).WithMessage($"This platform only runs {Image.SupportedArchitecture} images.");
+        RuleFor(r => r.Architecture).Must(Image.IsSupportedArchitecture).WithMessage(Image.UnsupportedArchitecture);
         RuleFor(r => r.Visibility)
             .IsInEnum().WithMessage("Choose a visibility.")
-            .Must((_, visibility, context) => Image.MayCreateWith(visibility, CallerOf(context)))
-            .WithMessage(Image.CustomersCreatePrivateOnly);
-        RuleFor(r => r.OsDistro).MaximumLength(64).WithMessage("The operating system name can be at most 64 characters.");
-        RuleFor(r => r.OsVersion).MaximumLength(64).WithMessage("The version can be at most 64 characters.");
+            .Custom((visibility, context) =>
+            {
+                if (CallerOf(context).DecideNewVisibility(visibility).Reason is { } reason)
+                {
+                    context.AddFailure(reason);
+                }
+            });
+        RuleFor(r => r.OsDistro).OsDistro();
+        RuleFor(r => r.OsVersion).OsVersion();
         RuleFor(r => r.MinDiskGb).MinimumDisk();
         RuleFor(r => r.MinRamMb).MinimumRam();
     }
-
-    private static bool BeAbsoluteHttpUrl(string? url) =>
-        Uri.TryCreate(url?.Trim(), UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
-        && !string.IsNullOrEmpty(uri.Host);
 
     private static Caller? CallerOf(ValidationContext<CreateImageRequest> context) =>
         context.RootContextData.TryGetValue(CallerKey, out var caller) ? caller as Caller : null;

@@ -16,6 +16,12 @@ public interface IImageStore
 
     /// <summary>Removes stored data; true when there was something to remove.</summary>
     bool Delete(Guid imageId);
+
+    /// <summary>
+    /// Removes data that was still being written when the portal stopped (it never became an image's data);
+    /// called at start, when no transfer can be running. Returns how many partial writes were removed.
+    /// </summary>
+    int RemoveIncompleteWrites();
 }
 
 /// <summary>Data on its way into the store. Disposing without committing discards it.</summary>

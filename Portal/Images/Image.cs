@@ -1,4 +1,5 @@
 using Portal.Accounts;
+using Portal.Rules;
 
 namespace Portal.Images;
 
@@ -10,8 +11,9 @@ public sealed class Image
 {
     public const int MaxNameLength = 255;
     public const int MaxDescriptionLength = 255;
+    public const int MaxOsFieldLength = 64;
     public const string SupportedArchitecture = "x86_64";
-    public const string CustomersCreatePrivateOnly = "Customers can only upload private images.";
+    public const string UnsupportedArchitecture = $"This platform only runs {SupportedArchitecture} images.";
 
     private Image()
     {
@@ -60,35 +62,23 @@ public sealed class Image
     /// <summary>Concurrency token: bumped on every change so that a stale edit is detected, not saved.</summary>
     public long Version { get; private set; }
 
-    public bool IsPubliclyVisible => Visibility.IsPublic();
-
     public bool HasData => Status is ImageStatus.Active or ImageStatus.Deactivated or ImageStatus.PendingDelete;
 
-    /// <summary>Image data may only arrive while the image waits for it; active data is read-only.</summary>
-    public bool CanReceiveData => Status == ImageStatus.Queued;
-
-    public bool CanDelete => DeleteBlockedReason is null;
-
-    public string? DeleteBlockedReason =>
-        IsProtected ? "This image is protected. Unprotect it first, then delete it."
-        : !ImageStatusRules.CanTransition(Status, ImageStatus.Deleted) ? $"An image that is {Status.ToDisplayName().ToLowerInvariant()} cannot be deleted."
-        : null;
-
-    /// <summary>
-    /// A customer's new image starts private (sharing it is a later, deliberate step); only the operator creates
-    /// public or community images. The create form's validator asks the same question.
-    /// </summary>
-    public static bool MayCreateWith(ImageVisibility visibility, Caller? caller) =>
-        visibility == ImageVisibility.Private || caller?.IsOperator == true;
+    /// <summary>The one architecture this platform runs; an image without one is taken to be for it.</summary>
+    public static bool IsSupportedArchitecture(string? architecture) =>
+        string.Equals(architecture ?? SupportedArchitecture, SupportedArchitecture, StringComparison.Ordinal);
 
     public static Image Create(Caller caller, NewImage spec, DateTime now)
     {
-        if (!MayCreateWith(spec.Visibility, caller))
+        if (caller.DecideNewVisibility(spec.Visibility).Refusal is { } refusal)
         {
-            throw new ImageRuleException(CustomersCreatePrivateOnly);
+            throw new ImageRuleException(refusal);
         }
 
-        EnsureArchitectureSupported(spec.Architecture);
+        if (!IsSupportedArchitecture(spec.Architecture))
+        {
+            throw new ImageRuleException(RefusalCode.Invalid, UnsupportedArchitecture);
+        }
 
         return new Image
         {
@@ -112,29 +102,12 @@ public sealed class Image
         };
     }
 
-    public bool IsVisibleTo(Caller caller) =>
-        Status != ImageStatus.Deleted && (IsPubliclyVisible || Owner == caller.AccountId);
-
-    public bool IsChangeableBy(Caller caller) =>
-        IsVisibleTo(caller) && (IsPubliclyVisible ? caller.IsOperator : Owner == caller.AccountId);
-
-    /// <summary>Refuses a change by someone who may not make it; an image they cannot see does not exist for them.</summary>
-    public void EnsureChangeableBy(Caller caller)
-    {
-        if (!IsVisibleTo(caller))
-        {
-            throw new ImageNotFoundException(Id);
-        }
-
-        if (!IsChangeableBy(caller))
-        {
-            throw new ImageRuleException("Only the platform operator can change public images.");
-        }
-    }
+    /// <summary>A copy as it is now, to compare with after a change (who could see it before).</summary>
+    public Image Snapshot() => (Image)MemberwiseClone();
 
     public void UpdateMetadata(Caller caller, ImageMetadata metadata, DateTime now)
     {
-        EnsureChangeableBy(caller);
+        this.Enforce(ImageAction.Edit, caller);
         Name = metadata.Name.Trim();
         Description = NullIfBlank(metadata.Description);
         OsDistro = NullIfBlank(metadata.OsDistro);
@@ -144,11 +117,7 @@ public sealed class Image
         if (metadata.DiskFormat is { } format && format != DiskFormat)
         {
             // The format says how to read data that is already there: it is fixed once the data has arrived.
-            if (Status != ImageStatus.Queued)
-            {
-                throw new ImageRuleException("The disk format can only be changed before the image's data is uploaded.");
-            }
-
+            this.Enforce(ImageAction.ChangeDiskFormat, caller);
             DiskFormat = format;
         }
 
@@ -157,7 +126,7 @@ public sealed class Image
 
     public void SetProtected(Caller caller, bool isProtected, DateTime now)
     {
-        EnsureChangeableBy(caller);
+        this.Enforce(isProtected ? ImageAction.Protect : ImageAction.Unprotect, caller);
         if (IsProtected == isProtected)
         {
             return;
@@ -169,8 +138,12 @@ public sealed class Image
 
     public void SetVisibility(Caller caller, ImageVisibility visibility, DateTime now)
     {
-        EnsureChangeableBy(caller);
-        EnsureVisibilityAllowed(caller, visibility);
+        this.Enforce(ImageAction.Edit, caller);
+        if (caller.DecideVisibilityChange(visibility).Refusal is { } refusal)
+        {
+            throw new ImageRuleException(refusal);
+        }
+
         if (Visibility == visibility)
         {
             return;
@@ -183,12 +156,7 @@ public sealed class Image
     /// <summary>Marks the image deleted; the row stays for history, the caller removes the data.</summary>
     public void Delete(Caller caller, DateTime now)
     {
-        EnsureChangeableBy(caller);
-        if (DeleteBlockedReason is { } reason)
-        {
-            throw new ImageRuleException(reason);
-        }
-
+        this.Enforce(ImageAction.Delete, caller);
         TransitionTo(ImageStatus.Deleted, now);
         DeletedAt = now;
     }
@@ -196,18 +164,12 @@ public sealed class Image
     /// <summary>Starts receiving data: queued → saving (upload) or importing (URL).</summary>
     public void BeginTransfer(Caller caller, ImageStatus transferStatus, DateTime now)
     {
-        EnsureChangeableBy(caller);
         if (!transferStatus.IsReceivingData())
         {
             throw new ArgumentOutOfRangeException(nameof(transferStatus));
         }
 
-        if (!CanReceiveData)
-        {
-            throw new ImageRuleException(Status is ImageStatus.Active or ImageStatus.Deactivated
-                ? "The data of an active image cannot be changed. Create a new image instead."
-                : $"This image cannot receive data while it is {Status.ToDisplayName().ToLowerInvariant()}.");
-        }
+        this.Enforce(ImageAction.Upload, caller);
 
         TransitionTo(transferStatus, now);
         StatusReason = null;
@@ -216,36 +178,28 @@ public sealed class Image
     /// <summary>Takes a public image out of new use without deleting it (Glance's deactivate, an operator action).</summary>
     public void Deactivate(Caller caller, DateTime now)
     {
-        EnsureOperator(caller, "deactivate images");
+        this.Enforce(ImageAction.Deactivate, caller);
         TransitionTo(ImageStatus.Deactivated, now);
     }
 
     public void Reactivate(Caller caller, DateTime now)
     {
-        EnsureOperator(caller, "reactivate images");
-        if (Status != ImageStatus.Deactivated)
-        {
-            throw new ImageRuleException("Only a deactivated image can be reactivated.");
-        }
-
+        this.Enforce(ImageAction.Reactivate, caller);
         TransitionTo(ImageStatus.Active, now);
     }
 
-    /// <summary>Starts (or retries) downloading the data from a URL: queued → importing.</summary>
+    /// <summary>Starts downloading the data from a URL: queued → importing.</summary>
     public void BeginImport(Caller caller, string url, DateTime now)
     {
         BeginTransfer(caller, ImageStatus.Importing, now);
         ImportUrl = url;
     }
 
-    /// <summary>Refuses to stop an import the caller may not stop, or one that is not running; the caller stops the download.</summary>
-    public void EnsureImportCancellableBy(Caller caller)
+    /// <summary>Downloads again from the image's own URL after an import that can be retried stopped.</summary>
+    public void RetryImport(Caller caller, DateTime now)
     {
-        EnsureChangeableBy(caller);
-        if (Status != ImageStatus.Importing)
-        {
-            throw new ImageRuleException("This image is not importing.");
-        }
+        this.Enforce(ImageAction.RetryImport, caller);
+        BeginImport(caller, ImportUrl!, now);
     }
 
     /// <summary>The data arrived complete and verified: the image becomes active and read-only.</summary>
@@ -253,7 +207,7 @@ public sealed class Image
     {
         if (!Status.IsReceivingData())
         {
-            throw new ImageRuleException($"This image is {Status.ToDisplayName().ToLowerInvariant()}, not receiving data.");
+            throw new ImageRuleException(RefusalCode.InvalidState, $"This image is {Status.ToPhrase()}, not receiving data.");
         }
 
         Size = data.Size;
@@ -290,8 +244,7 @@ public sealed class Image
     {
         if (!ImageStatusRules.CanTransition(Status, next))
         {
-            throw new ImageRuleException(
-                $"An image that is {Status.ToDisplayName().ToLowerInvariant()} cannot become {next.ToDisplayName().ToLowerInvariant()}.");
+            throw new ImageRuleException(RefusalCode.InvalidState, $"An image that is {Status.ToPhrase()} cannot become {next.ToPhrase()}.");
         }
 
         Status = next;
@@ -302,33 +255,6 @@ public sealed class Image
     {
         UpdatedAt = now;
         Version++;
-    }
-
-    private void EnsureOperator(Caller caller, string action)
-    {
-        EnsureChangeableBy(caller);
-        if (!caller.IsOperator)
-        {
-            throw new ImageRuleException($"Only the platform operator can {action}.");
-        }
-    }
-
-    private static void EnsureVisibilityAllowed(Caller caller, ImageVisibility visibility)
-    {
-        // Public and community images reach every customer: only the operator may publish one,
-        // otherwise a malicious image could be planted in other customers' catalogs.
-        if (visibility is ImageVisibility.Public or ImageVisibility.Community && !caller.IsOperator)
-        {
-            throw new ImageRuleException(CustomersCreatePrivateOnly);
-        }
-    }
-
-    private static void EnsureArchitectureSupported(string? architecture)
-    {
-        if (!string.Equals(architecture ?? SupportedArchitecture, SupportedArchitecture, StringComparison.Ordinal))
-        {
-            throw new ImageRuleException($"This platform only runs {SupportedArchitecture} images.");
-        }
     }
 
     private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

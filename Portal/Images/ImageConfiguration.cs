@@ -14,15 +14,15 @@ public sealed class ImageConfiguration : IEntityTypeConfiguration<Image>
         // Names sort and match case-insensitively, as people expect in a list.
         builder.Property(i => i.Name).HasMaxLength(Image.MaxNameLength).IsRequired().UseCollation("NOCASE");
         builder.Property(i => i.Description).HasMaxLength(Image.MaxDescriptionLength);
-        builder.Property(i => i.OsDistro).HasMaxLength(64);
-        builder.Property(i => i.OsVersion).HasMaxLength(64);
+        builder.Property(i => i.OsDistro).HasMaxLength(Image.MaxOsFieldLength);
+        builder.Property(i => i.OsVersion).HasMaxLength(Image.MaxOsFieldLength);
         builder.Property(i => i.Architecture).HasMaxLength(32).IsRequired();
         builder.Property(i => i.Checksum).HasMaxLength(32);
         builder.Property(i => i.OsHashAlgo).HasMaxLength(16);
         builder.Property(i => i.OsHashValue).HasMaxLength(128);
         builder.Property(i => i.StatusReason).HasMaxLength(1000);
         builder.Property(i => i.DetectedFormat).HasMaxLength(64);
-        builder.Property(i => i.ImportUrl).HasMaxLength(CreateImageRequest.MaxUrlLength);
+        builder.Property(i => i.ImportUrl).HasMaxLength(Import.ImportUrlPolicy.MaxUrlLength);
 
         // Enums are stored under their OpenStack wire names ("pending_delete", "qcow2", "private").
         builder.Property(i => i.Status).HasMaxLength(16)

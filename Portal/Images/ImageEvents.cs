@@ -9,14 +9,22 @@ public sealed record TransferProgress(long Bytes, long? TotalBytes, DateTime Sta
     public double? Fraction => TotalBytes is > 0 and var total ? Math.Min(1, (double)Bytes / total) : null;
 }
 
-/// <summary>Something about an image changed: its status, its fields, or the progress of its transfer.</summary>
-public sealed record ImageChange(Guid ImageId, Guid Owner, ImageVisibility Visibility, ImageStatus Status, TransferProgress? Progress = null)
+/// <summary>
+/// Something about an image changed: its status, its fields, or the progress of its transfer. It carries the image
+/// as it is now and, for a change that may have moved it out of someone's view, as it was before.
+/// </summary>
+public sealed record ImageChange(Image Image, Image? Before = null, TransferProgress? Progress = null)
 {
-    public static ImageChange Of(Image image, TransferProgress? progress = null) =>
-        new(image.Id, image.Owner, image.Visibility, image.Status, progress);
+    public Guid ImageId => Image.Id;
 
-    public bool IsVisibleTo(Caller caller) =>
-        Owner == caller.AccountId || Visibility.IsPublic();
+    public ImageStatus Status => Image.Status;
+
+    public static ImageChange Of(Image image, TransferProgress? progress = null) => new(image.Snapshot(), null, progress);
+
+    public static ImageChange Of(Image before, Image after) => new(after.Snapshot(), before);
+
+    /// <summary>Told to everyone who may see the image now, or could see it before (so their lists drop it).</summary>
+    public bool IsVisibleTo(Caller caller) => caller.CanSee(Image) || (Before is { } before && caller.CanSee(before));
 }
 
 /// <summary>

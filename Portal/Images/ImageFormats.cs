@@ -44,15 +44,6 @@ public static class ImageFormatNames
 
     public static string ToApiName(this ImageVisibility visibility) => visibility.ToString().ToLowerInvariant();
 
-    /// <summary>Public and community images reach every customer; only the operator publishes them.</summary>
-    public static bool IsPublic(this ImageVisibility visibility) => visibility is ImageVisibility.Public or ImageVisibility.Community;
-
-    /// <summary>
-    /// Private and shared images are their account's own: listed under Private images, billed by the GB-hour and
-    /// held to the account's storage quota. (<see cref="ImageQueries.Private"/> is the same rule for the database.)
-    /// </summary>
-    public static bool IsPrivate(this ImageVisibility visibility) => !visibility.IsPublic();
-
     public static bool TryParseDiskFormat(string? value, out DiskFormat format) =>
         Enum.TryParse(value, ignoreCase: true, out format) && Enum.IsDefined(format) && !int.TryParse(value, out _);
 

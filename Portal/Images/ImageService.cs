@@ -29,7 +29,7 @@ public sealed class ImageService(
     public async Task<ImagePage> ListAsync(Caller caller, ImageQuery query, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var images = VisibleIn(db.Images.AsNoTracking(), caller, query.Scope);
+        var images = db.Images.AsNoTracking().In(ImageAccess.Of(query.Scope), caller);
 
         if (!string.IsNullOrWhiteSpace(query.NameContains))
         {
@@ -90,15 +90,7 @@ public sealed class ImageService(
     /// <summary>Imports again from the image's URL after an import that can be retried stopped.</summary>
     public async Task<Image> RetryImportAsync(Caller caller, Guid id, CancellationToken cancellationToken = default)
     {
-        var image = await ChangeAsync(caller, id, expectedVersion: null, image =>
-        {
-            if (image.ImportUrl is null)
-            {
-                throw new ImageRuleException("This image was not created from a URL. Upload its data instead.");
-            }
-
-            image.BeginImport(caller, image.ImportUrl, Now);
-        }, cancellationToken);
+        var image = await ChangeAsync(caller, id, expectedVersion: null, image => image.RetryImport(caller, Now), cancellationToken);
         imports.Enqueue(image.Id);
         return image;
     }
@@ -107,7 +99,7 @@ public sealed class ImageService(
     public async Task CancelImportAsync(Caller caller, Guid id, CancellationToken cancellationToken = default)
     {
         var image = await GetAsync(caller, id, cancellationToken);
-        image.EnsureImportCancellableBy(caller);
+        image.Enforce(ImageAction.CancelImport, caller);
         if (!transfers.Cancel(id))
         {
             // Still waiting for its turn: nothing runs to stop, so put it back here.
@@ -119,7 +111,7 @@ public sealed class ImageService(
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var image = await db.Images.AsNoTracking().SingleOrDefaultAsync(i => i.Id == id, cancellationToken);
-        return image is not null && image.IsVisibleTo(caller) ? image : throw new ImageNotFoundException(id);
+        return image is not null && caller.CanSee(image) ? image : throw new ImageNotFoundException(id);
     }
 
     /// <summary>Edits the descriptive fields; refused when the image changed since <paramref name="expectedVersion"/>.</summary>
@@ -149,11 +141,16 @@ public sealed class ImageService(
     /// <summary>Deletes an image: the data is removed, the row stays as <c>deleted</c> for history.</summary>
     public async Task DeleteAsync(Caller caller, Guid id, CancellationToken cancellationToken = default)
     {
-        var deleted = await ChangeAsync(caller, id, expectedVersion: null, image => image.Delete(caller, Now), cancellationToken);
+        Image? before = null;
+        var deleted = await ChangeAsync(caller, id, expectedVersion: null, image =>
+        {
+            before = image.Snapshot();
+            image.Delete(caller, Now);
+        }, cancellationToken);
 
         // Data still streaming in has nothing to belong to any more.
         transfers.Cancel(id);
-        if (deleted.Size is { } size && deleted.Visibility.IsPrivate())
+        if (before is { Size: { } size } && before.OccupiesStorage())
         {
             quota.Released(deleted.Owner, size);
         }
@@ -174,11 +171,12 @@ public sealed class ImageService(
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var image = await db.Images.SingleOrDefaultAsync(i => i.Id == id, cancellationToken);
-        if (image is null || !image.IsVisibleTo(caller))
+        if (image is null || !caller.CanSee(image))
         {
             throw new ImageNotFoundException(id);
         }
 
+        var before = image.Snapshot();
         if (expectedVersion is { } version && image.Version != version)
         {
             throw new ImageConflictException();
@@ -194,19 +192,9 @@ public sealed class ImageService(
             throw new ImageConflictException();
         }
 
-        events.Publish(ImageChange.Of(image));
+        events.Publish(ImageChange.Of(before, image));
         return image;
     }
-
-    private static IQueryable<Image> VisibleIn(IQueryable<Image> images, Caller caller, ImageScope scope) => scope switch
-    {
-        ImageScope.Private => images.Private().Where(i => i.Owner == caller.AccountId && i.Status != ImageStatus.Deleted),
-        // Customers see the catalog they can use; the operator also sees what is on its way or taken out of use.
-        ImageScope.Public => caller.IsOperator
-            ? images.Where(i => i.Visibility == ImageVisibility.Public && i.Status != ImageStatus.Deleted)
-            : images.Where(i => i.Visibility == ImageVisibility.Public && i.Status == ImageStatus.Active),
-        _ => throw new ArgumentOutOfRangeException(nameof(scope)),
-    };
 
     private static IQueryable<Image> Sorted(IQueryable<Image> images, ImageSort sort, bool descending)
     {

@@ -50,4 +50,7 @@ public static class ImageStatusRules
         ImageStatus.PendingDelete => "Pending delete",
         _ => status.ToString(),
     };
+
+    /// <summary>The status inside a sentence ("an image that is pending delete").</summary>
+    public static string ToPhrase(this ImageStatus status) => status.ToDisplayName().ToLowerInvariant();
 }

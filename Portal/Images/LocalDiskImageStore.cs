@@ -34,6 +34,18 @@ public sealed class LocalDiskImageStore : IImageStore
     /// <summary>Data still being written: a crash leaves it here, never under an image's name.</summary>
     public IEnumerable<string> IncomingFiles() => Directory.EnumerateFiles(_incoming);
 
+    public int RemoveIncompleteWrites()
+    {
+        var removed = 0;
+        foreach (var partial in IncomingFiles())
+        {
+            File.Delete(partial);
+            removed++;
+        }
+
+        return removed;
+    }
+
     public ImageDataWriter BeginWrite(Guid imageId)
     {
         var temporary = Path.Combine(_incoming, $"{imageId:D}.{Guid.NewGuid():N}.partial");

@@ -39,8 +39,8 @@ public sealed class UpdateImageRequestValidator : AbstractValidator<UpdateImageR
         RuleLevelCascadeMode = CascadeMode.Stop;
         RuleFor(r => r.Name).ImageName();
         RuleFor(r => r.Description).ImageDescription();
-        RuleFor(r => r.OsDistro).MaximumLength(64).WithMessage("The operating system name can be at most 64 characters.");
-        RuleFor(r => r.OsVersion).MaximumLength(64).WithMessage("The version can be at most 64 characters.");
+        RuleFor(r => r.OsDistro).OsDistro();
+        RuleFor(r => r.OsVersion).OsVersion();
         RuleFor(r => r.MinDiskGb).MinimumDisk();
         RuleFor(r => r.MinRamMb).MinimumRam();
         RuleFor(r => r.DiskFormat).IsInEnum().WithMessage("Choose one of the listed disk formats.");
@@ -61,6 +61,13 @@ public static class ImageFieldRules
     public static IRuleBuilderOptions<T, string?> ImageDescription<T>(this IRuleBuilder<T, string?> rule) =>
         rule.MaximumLength(Image.MaxDescriptionLength)
             .WithMessage($"The description can be at most {Image.MaxDescriptionLength} characters.");
+
+    public static IRuleBuilderOptions<T, string?> OsDistro<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.MaximumLength(Image.MaxOsFieldLength)
+            .WithMessage($"The operating system name can be at most {Image.MaxOsFieldLength} characters.");
+
+    public static IRuleBuilderOptions<T, string?> OsVersion<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.MaximumLength(Image.MaxOsFieldLength).WithMessage($"The version can be at most {Image.MaxOsFieldLength} characters.");
 
     public static IRuleBuilderOptions<T, int> MinimumDisk<T>(this IRuleBuilder<T, int> rule) =>
         rule.InclusiveBetween(0, MaxMinDiskGb)

@@ -120,8 +120,8 @@ public sealed class StorageQuotaTests : IDisposable
     {
         var accounts = new AccountQuotaService(_harness.Database, Options.Create(new PortalOptions()));
 
-        var set = await Assert.ThrowsAsync<ImageRuleException>(() => accounts.SetQuotaAsync(Callers.Alice, Callers.AliceAccount, long.MaxValue));
-        var list = await Assert.ThrowsAsync<ImageRuleException>(() => accounts.ListAsync(Callers.Alice));
+        var set = await Assert.ThrowsAsync<Portal.Rules.RefusedException>(() => accounts.SetQuotaAsync(Callers.Alice, Callers.AliceAccount, long.MaxValue));
+        var list = await Assert.ThrowsAsync<Portal.Rules.RefusedException>(() => accounts.ListAsync(Callers.Alice));
 
         Assert.Contains("Only the platform operator", set.Message);
         Assert.Contains("Only the platform operator", list.Message);

@@ -23,6 +23,9 @@ public sealed class ImportUrlPolicy(IOptions<ImportOptions> options)
 
     private readonly ImportOptions settings = options.Value;
 
+    /// <summary>What an import URL may be, for a form's help text: the same facts <see cref="CheckUrl"/> enforces.</summary>
+    public string Summary => settings.AllowedPorts.Count == 1 ? $"http or https, port {PortList()}" : $"http or https, ports {PortList()}";
+
     public UrlCheckResult CheckUrl(string? url)
     {
         if (string.IsNullOrWhiteSpace(url))

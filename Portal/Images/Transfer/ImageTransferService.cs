@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Portal.Accounts;
-using Portal.Components.Shared;
+using Portal.Formatting;
 using Portal.Configuration;
 using Portal.Data;
 using Portal.Images.Import;
@@ -75,7 +75,7 @@ public sealed class ImageTransferService(
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var image = await db.Images.SingleOrDefaultAsync(i => i.Id == imageId, cancellationToken);
-        if (image is null || !image.IsVisibleTo(caller))
+        if (image is null)
         {
             throw new ImageNotFoundException(imageId);
         }
@@ -87,7 +87,7 @@ public sealed class ImageTransferService(
         }
         catch (DbUpdateConcurrencyException)
         {
-            throw new ImageRuleException("This image is already receiving data.");
+            throw new ImageRuleException(Rules.RefusalCode.InvalidState, "This image is already receiving data.");
         }
 
         events.Publish(ImageChange.Of(image, new TransferProgress(0, null, Now)));
@@ -95,21 +95,21 @@ public sealed class ImageTransferService(
     }
 
     /// <summary>What a transfer needs to know of its image, read once as it starts.</summary>
-    private sealed record TransferTarget(Guid ImageId, Guid Owner, ImageVisibility Visibility, ImageStatus Status, DiskFormat Declared)
+    private sealed record TransferTarget(Image Image, Guid ImageId, Guid Owner, ImageStatus Status, DiskFormat Declared)
     {
-        public static TransferTarget Of(Image image) => new(image.Id, image.Owner, image.Visibility, image.Status, image.DiskFormat);
+        public static TransferTarget Of(Image image) => new(image.Snapshot(), image.Id, image.Owner, image.Status, image.DiskFormat);
     }
 
     /// <summary>Streams the data of an image that is saving or importing, then activates it or puts it back.</summary>
     private async Task<Image> ReceiveAsync(TransferTarget target, Func<CancellationToken, Task<OpenedSource>> open, CancellationToken cancellationToken)
     {
         var started = Now;
-        var (imageId, owner, visibility, status, declared) = target;
+        var (snapshot, imageId, owner, status, declared) = target;
         using var registration = transfers.Register(imageId, started, cancellationToken);
         var inspector = new ImageFormatInspector();
 
         // Only private images count against the account's quota; the operator's public catalog does not.
-        using var reservation = visibility.IsPrivate()
+        using var reservation = snapshot.IsAccountOwned()
             ? await quota.OpenAsync(owner, imageId, status == ImageStatus.Importing ? "import" : "upload", cancellationToken)
             : null;
         try
@@ -144,7 +144,7 @@ public sealed class ImageTransferService(
                         reservation?.Claim(Math.Max(total, expectedLength ?? 0));
                     },
                     observe: chunk => Inspect(inspector, chunk, declared),
-                    progress: bytes => events.Publish(new ImageChange(imageId, owner, visibility, status, registration.Report(bytes))),
+                    progress: bytes => events.Publish(ImageChange.Of(snapshot, registration.Report(bytes))),
                     ProgressInterval,
                     registration.Token);
 
@@ -175,7 +175,7 @@ public sealed class ImageTransferService(
         catch (Exception e)
         {
             var (reason, permanent) = Explain(e, registration.CancelledByUser, status);
-            logger.Log(e is ImageException or TransferInterruptedException or ImportFailedException or OperationCanceledException
+            logger.Log(e is Rules.RefusedException or TransferInterruptedException or ImportFailedException or OperationCanceledException
                 ? LogLevel.Information : LogLevel.Error, e, "Transfer of image {ImageId} stopped: {Reason}", imageId, reason);
             await GiveUpAsync(imageId, reason, permanent);
             throw;

@@ -1,8 +1,10 @@
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.Extensions.Options;
 using Portal.Accounts;
 using Portal.Configuration;
+using Portal.Rules;
 
 namespace Portal.Images.Transfer;
 
@@ -24,22 +26,23 @@ public static class ImageUploadEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> UploadAsync(
+    private static async Task<Results<NoContent, ProblemHttpResult, EmptyHttpResult, UnauthorizedHttpResult>> UploadAsync(
         Guid id, HttpContext context, ImageTransferService transfers, UploadTokens tokens, IOptions<PortalOptions> options)
     {
         if (Caller.FromPrincipal(context.User) is not { } caller)
         {
-            return Results.Unauthorized();
+            return TypedResults.Unauthorized();
         }
 
         if (!tokens.IsValid(context.Request.Headers[UploadTokenHeader], id, caller))
         {
-            return Problem(StatusCodes.Status403Forbidden, "This upload link is not valid for this image any more. Start the upload again from the portal.");
+            return RefusalProblems.Problem(StatusCodes.Status403Forbidden,
+                "This upload link is not valid for this image any more. Start the upload again from the portal.");
         }
 
         if (!string.Equals(context.Request.ContentType, "application/octet-stream", StringComparison.OrdinalIgnoreCase))
         {
-            return Problem(StatusCodes.Status415UnsupportedMediaType, "Send the image data as application/octet-stream.");
+            return RefusalProblems.Problem(StatusCodes.Status415UnsupportedMediaType, "Send the image data as application/octet-stream.");
         }
 
         // The size limit is the portal's own, enforced while the bytes stream in; a multi-hour upload must not be
@@ -60,30 +63,20 @@ public static class ImageUploadEndpoints
         try
         {
             await transfers.UploadAsync(caller, id, body, context.Request.ContentLength, context.RequestAborted);
-            return Results.NoContent();
+            return TypedResults.NoContent();
         }
-        catch (ImageNotFoundException e)
+        catch (RefusedException e)
         {
-            return Problem(StatusCodes.Status404NotFound, e.Message);
-        }
-        catch (ImageTransferRefusedException e)
-        {
-            return Problem(e.Kind == TransferRefusal.TooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest, e.Message);
-        }
-        catch (ImageException e)
-        {
-            return Problem(StatusCodes.Status409Conflict, e.Message);
+            return e.Refusal.ToProblem();
         }
         catch (TransferInterruptedException e)
         {
-            return Problem(StatusCodes.Status400BadRequest, e.Message);
+            return RefusalProblems.Problem(StatusCodes.Status400BadRequest, e.Message);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client went away; nobody is listening for an answer.
-            return Results.Empty;
+            return TypedResults.Empty;
         }
     }
-
-    private static IResult Problem(int status, string detail) => Results.Problem(detail: detail, statusCode: status);
 }

@@ -11,7 +11,7 @@ public static class InterruptedTransfers
 {
     public const string Reason = "The portal restarted while the data was arriving. Send the image again.";
 
-    public static async Task<int> RecoverAsync(PortalDbContext db, LocalDiskImageStore? store, DateTime now, CancellationToken cancellationToken)
+    public static async Task<int> RecoverAsync(PortalDbContext db, IImageStore store, DateTime now, CancellationToken cancellationToken)
     {
         var interrupted = await db.Images
             .Where(i => i.Status == ImageStatus.Saving || i.Status == ImageStatus.Importing)
@@ -22,11 +22,7 @@ public static class InterruptedTransfers
         }
 
         await db.SaveChangesAsync(cancellationToken);
-        foreach (var partial in store?.IncomingFiles() ?? [])
-        {
-            File.Delete(partial);
-        }
-
+        store.RemoveIncompleteWrites();
         return interrupted.Count;
     }
 }

@@ -10,7 +10,8 @@ public enum TransferRefusal
 }
 
 /// <summary>The portal refused the data; the message says why, for the customer.</summary>
-public sealed class ImageTransferRefusedException(string message, TransferRefusal kind) : ImageException(message)
+public sealed class ImageTransferRefusedException(string message, TransferRefusal kind)
+    : Rules.RefusedException(kind == TransferRefusal.TooLarge ? Rules.RefusalCode.TooLarge : Rules.RefusalCode.BadData, message)
 {
     public TransferRefusal Kind { get; } = kind;
 }

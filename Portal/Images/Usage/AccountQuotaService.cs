@@ -14,7 +14,7 @@ public sealed class AccountQuotaService(IDbContextFactory<PortalDbContext> dbFac
 {
     public async Task<IReadOnlyList<AccountStorage>> ListAsync(Caller caller, CancellationToken cancellationToken = default)
     {
-        EnsureOperator(caller);
+        Account.DecideManageQuotas(caller).ThrowIfRefused();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var stored = await db.Images.OccupyingStorage()
             .GroupBy(i => i.Owner)
@@ -25,25 +25,17 @@ public sealed class AccountQuotaService(IDbContextFactory<PortalDbContext> dbFac
         var accounts = await db.Accounts.AsNoTracking().OrderBy(a => a.Name).ToListAsync(cancellationToken);
         var fallback = options.Value.Storage.DefaultQuotaBytes;
         return accounts.Select(a => new AccountStorage(a.Id, a.Name, users.GetValueOrDefault(a.Id), stored.GetValueOrDefault(a.Id),
-            a.StorageQuotaBytes, a.StorageQuotaBytes ?? fallback)).ToList();
+            a.StorageQuotaBytes, Account.EffectiveQuota(a.StorageQuotaBytes, fallback))).ToList();
     }
 
     /// <summary>Gives an account a quota of its own, or (null) returns it to the default.</summary>
     public async Task SetQuotaAsync(Caller caller, Guid accountId, long? quotaBytes, CancellationToken cancellationToken = default)
     {
-        EnsureOperator(caller);
+        Account.DecideManageQuotas(caller).ThrowIfRefused();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var account = await db.Accounts.SingleOrDefaultAsync(a => a.Id == accountId, cancellationToken)
-            ?? throw new ImageRuleException("That account does not exist.");
+            ?? throw new Rules.RefusedException(Rules.RefusalCode.NotFound, "That account does not exist.");
         account.SetStorageQuota(caller, quotaBytes);
         await db.SaveChangesAsync(cancellationToken);
-    }
-
-    private static void EnsureOperator(Caller caller)
-    {
-        if (!caller.IsOperator)
-        {
-            throw new ImageRuleException("Only the platform operator can see and change storage quotas.");
-        }
     }
 }

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Portal.Components.Shared;
+using Portal.Formatting;
 using Portal.Configuration;
 using Portal.Data;
 using Portal.Images.Transfer;
@@ -22,7 +22,7 @@ public sealed class StorageQuota(IDbContextFactory<PortalDbContext> dbFactory, I
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var own = await db.Accounts.Where(a => a.Id == accountId).Select(a => a.StorageQuotaBytes).SingleOrDefaultAsync(cancellationToken);
-        return own ?? options.Value.Storage.DefaultQuotaBytes;
+        return Accounts.Account.EffectiveQuota(own, options.Value.Storage.DefaultQuotaBytes);
     }
 
     /// <summary>Bytes the account's private images occupy now, according to the database.</summary>

@@ -58,7 +58,7 @@ public sealed class UsageService(
     private async Task<List<StoredSpan>> SpansAsync(Guid accountId, DateTime since, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var rows = await db.Images.AsNoTracking().Private()
+        var rows = await db.Images.AsNoTracking().AccountOwnedOnly()
             .Where(i => i.Owner == accountId
                 && i.Size != null && i.ActivatedAt != null
                 && (i.DeletedAt == null || i.DeletedAt > since))

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Portal.Components.Shared;
+namespace Portal.Formatting;
 
 /// <summary>How numbers and times read in the portal. Sizes use decimal units: 1 GB = 10^9 bytes, as on the invoice.</summary>
 public static class Format

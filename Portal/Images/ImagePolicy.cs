@@ -1,0 +1,110 @@
+using Portal.Accounts;
+using Portal.Rules;
+
+namespace Portal.Images;
+
+/// <summary>What a caller may ask of an existing image.</summary>
+public enum ImageAction
+{
+    Edit,
+    ChangeDiskFormat,
+    Protect,
+    Unprotect,
+    Delete,
+    Upload,
+    RetryImport,
+    CancelImport,
+    Deactivate,
+    Reactivate,
+}
+
+/// <summary>
+/// Every rule about who may do what to an image, and the sentence that explains a refusal, in one place. The
+/// entity enforces these decisions; pages bind their enabled state and explanations to the same answers.
+/// </summary>
+public static class ImagePolicy
+{
+    public const string OnlyOperatorChangesCatalog = "Only the platform operator can change public and community images.";
+    public const string CustomersCreatePrivateOnly = "Customers can only upload private images.";
+    public const string OnlyOperatorPublishes = "Only the platform operator can make an image public or community.";
+    public const string ProtectedCannotBeDeleted = "This image is protected. Unprotect it first, then delete it.";
+    public const string ActiveDataIsReadOnly = "The data of an active image cannot be changed. Create a new image instead.";
+
+    /// <summary>May <paramref name="caller"/> do <paramref name="action"/> to <paramref name="image"/>, and if not, why.</summary>
+    public static Decision Decide(this Image image, ImageAction action, Caller caller)
+    {
+        if (!caller.CanSee(image))
+        {
+            return Decision.Refuse(RefusalCode.NotFound, new ImageNotFoundException(image.Id).Message);
+        }
+
+        if (action is ImageAction.Deactivate or ImageAction.Reactivate && !caller.IsOperator)
+        {
+            return Decision.Refuse(RefusalCode.NotAllowed, $"Only the platform operator can {Verb(action)} images.");
+        }
+
+        // Public and community images reach every customer: only the operator may change them.
+        if (!image.IsAccountOwned() && !caller.IsOperator)
+        {
+            return Decision.Refuse(RefusalCode.NotAllowed, OnlyOperatorChangesCatalog);
+        }
+
+        return action switch
+        {
+            ImageAction.Delete when image.IsProtected => Decision.Refuse(RefusalCode.Protected, ProtectedCannotBeDeleted),
+            ImageAction.Delete => When(ImageStatusRules.CanTransition(image.Status, ImageStatus.Deleted),
+                $"An image that is {image.Status.ToPhrase()} cannot be deleted."),
+            ImageAction.ChangeDiskFormat => When(image.Status == ImageStatus.Queued,
+                "The disk format can only be changed before the image's data is uploaded."),
+            ImageAction.Upload => ReceivingData(image),
+            ImageAction.RetryImport when image.ImportUrl is null =>
+                Decision.Refuse(RefusalCode.InvalidState, "This image was not created from a URL. Upload its data instead."),
+            ImageAction.RetryImport => ReceivingData(image),
+            ImageAction.CancelImport => When(image.Status == ImageStatus.Importing, "This image is not importing."),
+            ImageAction.Deactivate => When(image.Status == ImageStatus.Active, "Only an active image can be deactivated."),
+            ImageAction.Reactivate => When(image.Status == ImageStatus.Deactivated, "Only a deactivated image can be reactivated."),
+            _ => Decision.Allow,
+        };
+    }
+
+    /// <summary>Throws the refusal <see cref="Decide"/> gives, if any.</summary>
+    public static void Enforce(this Image image, ImageAction action, Caller caller)
+    {
+        var decision = image.Decide(action, caller);
+        if (decision.Refusal is { } refusal)
+        {
+            throw refusal.Code == RefusalCode.NotFound ? new ImageNotFoundException(image.Id) : new ImageRuleException(refusal);
+        }
+    }
+
+    /// <summary>
+    /// May the caller create an image with this visibility. A customer's new image is private (sharing it is a
+    /// later, deliberate step); the operator publishes.
+    /// </summary>
+    public static Decision DecideNewVisibility(this Caller? caller, ImageVisibility visibility) =>
+        visibility == ImageVisibility.Private || caller?.IsOperator == true
+            ? Decision.Allow
+            : Decision.Refuse(RefusalCode.NotAllowed, CustomersCreatePrivateOnly);
+
+    /// <summary>
+    /// May the caller give an existing image this visibility: public and community images reach every customer,
+    /// so only the operator publishes; otherwise a malicious image could be planted in other customers' catalogs.
+    /// </summary>
+    public static Decision DecideVisibilityChange(this Caller caller, ImageVisibility visibility) =>
+        ImageStorage.IsAccountOwned(visibility) || caller.IsOperator
+            ? Decision.Allow
+            : Decision.Refuse(RefusalCode.NotAllowed, OnlyOperatorPublishes);
+
+    /// <summary>Image data may only arrive while the image waits for it; active data is read-only.</summary>
+    private static Decision ReceivingData(Image image) => image.Status switch
+    {
+        ImageStatus.Queued => Decision.Allow,
+        ImageStatus.Active or ImageStatus.Deactivated => Decision.Refuse(RefusalCode.InvalidState, ActiveDataIsReadOnly),
+        var status => Decision.Refuse(RefusalCode.InvalidState, $"This image cannot receive data while it is {status.ToPhrase()}."),
+    };
+
+    private static Decision When(bool allowed, string reason) =>
+        allowed ? Decision.Allow : Decision.Refuse(RefusalCode.InvalidState, reason);
+
+    private static string Verb(ImageAction action) => action.ToString().ToLowerInvariant();
+}
