@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-using Portal.Configuration;
 using Portal.Images;
 using Portal.Images.Transfer;
 using Portal.Images.Usage;
@@ -9,12 +7,12 @@ namespace Portal.Tests.Images.Usage;
 
 public sealed class StorageQuotaTests : IDisposable
 {
-    private readonly ImageServiceHarness _harness = new();
+    /// <summary>A quota of 10 MB (10^7 bytes) for every account.</summary>
+    private readonly ImageServiceHarness _harness = new(options => options.Storage.DefaultQuotaGb = 0.01m);
 
     public void Dispose() => _harness.Dispose();
 
-    /// <summary>A quota of 10 MB (10^7 bytes) for every account.</summary>
-    private StorageQuota Quota() => new(_harness.Database, Options.Create(new PortalOptions { Storage = { DefaultQuotaGb = 0.01m } }));
+    private StorageQuota Quota() => _harness.Quota;
 
     [Fact]
     public async Task ExactlyTheQuotaFitsAndOneByteMoreIsRefusedWithTheTotalsInWords()
@@ -105,7 +103,7 @@ public sealed class StorageQuotaTests : IDisposable
     [Fact]
     public async Task AccountsOwnQuotaOverridesTheDefault()
     {
-        var accounts = new AccountQuotaService(_harness.Database, Options.Create(new PortalOptions { Storage = { DefaultQuotaGb = 0.01m } }));
+        var accounts = _harness.Accounts;
         await accounts.SetQuotaAsync(Callers.Operator, Callers.AliceAccount, 20_000_000);
         var quota = Quota();
 
@@ -118,7 +116,7 @@ public sealed class StorageQuotaTests : IDisposable
     [Fact]
     public async Task CustomersCannotSeeOrChangeQuotas()
     {
-        var accounts = new AccountQuotaService(_harness.Database, Options.Create(new PortalOptions()));
+        var accounts = _harness.Accounts;
 
         var set = await Assert.ThrowsAsync<ImageRuleException>(() => accounts.SetQuotaAsync(Callers.Alice, Callers.AliceAccount, long.MaxValue));
         var list = await Assert.ThrowsAsync<ImageRuleException>(() => accounts.ListAsync(Callers.Alice));
@@ -131,9 +129,10 @@ public sealed class StorageQuotaTests : IDisposable
     [Fact]
     public async Task OperatorSeesEveryAccountWithItsStorage()
     {
-        await _harness.AddImageAsync(Callers.Alice, "a", size: 1_500_000);
-        await _harness.AddImageAsync(Callers.Operator, "public", ImageVisibility.Public, size: 9_000_000);
-        var accounts = new AccountQuotaService(_harness.Database, Options.Create(new PortalOptions { Storage = { DefaultQuotaGb = 50 } }));
+        using var harness = new ImageServiceHarness(options => options.Storage.DefaultQuotaGb = 50);
+        await harness.AddImageAsync(Callers.Alice, "a", size: 1_500_000);
+        await harness.AddImageAsync(Callers.Operator, "public", ImageVisibility.Public, size: 9_000_000);
+        var accounts = harness.Accounts;
 
         var list = await accounts.ListAsync(Callers.Operator);
 
