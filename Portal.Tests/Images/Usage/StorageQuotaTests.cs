@@ -56,7 +56,9 @@ public sealed class StorageQuotaTests : IDisposable
         var refusal = Assert.Throws<ImageTransferRefusedException>(() => second.Claim(5_000_000));
 
         Assert.Equal("This import would take your private images to 11 MB; your quota is 10 MB.", refusal.Message);
+        Assert.Equal(6_000_000, quota.InFlightBytes(Callers.AliceAccount));
         second.Claim(4_000_000);
+        Assert.Equal(10_000_000, quota.InFlightBytes(Callers.AliceAccount));
     }
 
     [Fact]
@@ -66,10 +68,16 @@ public sealed class StorageQuotaTests : IDisposable
         using (var abandoned = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None))
         {
             abandoned.Claim(9_000_000);
+            Assert.Equal(9_000_000, quota.InFlightBytes(Callers.AliceAccount));
+            Assert.Equal("This upload would take your private images to 10.1 MB; your quota is 10 MB.",
+                await quota.RefusalAheadAsync(Callers.AliceAccount, 1_100_000, "upload", CancellationToken.None));
         }
 
+        Assert.Equal(0, quota.InFlightBytes(Callers.AliceAccount));
+        Assert.Null(await quota.RefusalAheadAsync(Callers.AliceAccount, 10_000_000, "upload", CancellationToken.None));
         using var next = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None);
         next.Claim(10_000_000);
+        Assert.Equal(10_000_000, quota.InFlightBytes(Callers.AliceAccount));
     }
 
     [Fact]
@@ -83,9 +91,11 @@ public sealed class StorageQuotaTests : IDisposable
             done.Commit(7_000_000);
         }
 
+        Assert.Equal(0, quota.InFlightBytes(Callers.AliceAccount));
         Assert.Throws<ImageTransferRefusedException>(() => other.Claim(4_000_000));
         quota.Released(Callers.AliceAccount, 7_000_000);
         other.Claim(10_000_000);
+        Assert.Equal(10_000_000, quota.InFlightBytes(Callers.AliceAccount));
     }
 
     [Fact]
@@ -98,6 +108,13 @@ public sealed class StorageQuotaTests : IDisposable
 
         bob.Claim(1_000_000);
         alice.Claim(10_000_000);
+
+        Assert.Equal((0L, 10_000_000L), (await quota.StoredBytesAsync(Callers.AliceAccount, CancellationToken.None), quota.InFlightBytes(Callers.AliceAccount)));
+        Assert.Equal((9_000_000L, 1_000_000L), (await quota.StoredBytesAsync(Callers.BobAccount, CancellationToken.None), quota.InFlightBytes(Callers.BobAccount)));
+        Assert.Equal("This upload would take your private images to 10 MB; your quota is 10 MB.",
+            await quota.RefusalAheadAsync(Callers.BobAccount, 1, "upload", CancellationToken.None));
+        Assert.Equal("This upload would take your private images to 10 MB; your quota is 10 MB.",
+            await quota.RefusalAheadAsync(Callers.AliceAccount, 1, "upload", CancellationToken.None));
     }
 
     [Fact]
