@@ -1,13 +1,10 @@
 using Bunit;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using MudBlazor;
 using MudBlazor.Extensions;
-using Portal.Configuration;
 using Portal.Images;
 using Portal.Images.Components;
-using Portal.Images.Import;
 using Portal.Images.Transfer;
 using Portal.Images.Upload;
 using Portal.Tests.Support;
@@ -16,12 +13,6 @@ namespace Portal.Tests.Components;
 
 public sealed class CreateImageDialogTests : PortalComponentTest
 {
-    public CreateImageDialogTests()
-    {
-        Services.AddSingleton<FluentValidation.IValidator<CreateImageRequest>>(
-            new CreateImageRequestValidator(Harness.Options, new ImportUrlPolicy(Options.Create(new ImportOptions()))));
-    }
-
     private async Task<IRenderedComponent<MudDialogProvider>> OpenAsync(Portal.Accounts.Caller caller)
     {
         var provider = RenderProviders();

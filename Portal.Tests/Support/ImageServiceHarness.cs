@@ -1,7 +1,12 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Portal.Accounts;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Options;
+using Portal.Accounts;
 using Portal.Configuration;
+using Portal.Extensions;
 using Portal.Images;
 using Portal.Images.Import;
 using Portal.Images.Transfer;
@@ -9,30 +14,74 @@ using Portal.Images.Usage;
 
 namespace Portal.Tests.Support;
 
-/// <summary>The image service over a real SQLite database and a real disk store in a temporary folder.</summary>
+/// <summary>
+/// The portal's own services, registered by the app's <see cref="PortalServiceExtensions.AddPortalServices"/>, over a
+/// real SQLite database and a real disk store in a temporary folder. Only what a test must control is replaced: the
+/// clock (a <see cref="FakeClock"/>), the data folder and, when asked, options. A production constructor that gains a
+/// dependency therefore needs no change here.
+/// </summary>
 public sealed class ImageServiceHarness : IDisposable
 {
-    public ImageServiceHarness()
+    private readonly IServiceProvider _services;
+    private readonly ServiceProvider? _ownProvider;
+
+    /// <summary>A harness with a service provider of its own.</summary>
+    public ImageServiceHarness(Action<PortalOptions>? configure = null)
     {
-        Quota = new StorageQuota(Database, Options);
-        Store = new LocalDiskImageStore(Database.ImagesFolder);
-        Events = new ImageEvents(NullLogger<ImageEvents>.Instance);
-        Service = new ImageService(Database, Store, Clock, new UpdateImageRequestValidator(),
-            new CreateImageRequestValidator(Options, new ImportUrlPolicy(Microsoft.Extensions.Options.Options.Create(new ImportOptions()))),
-            Events, Imports, ActiveTransfers, Quota, NullLogger<ImageService>.Instance);
-        Transfers = new ImageTransferService(Database, Store, Clock, Options, Events, ActiveTransfers, Quota, NullLogger<ImageTransferService>.Instance);
+        var services = new ServiceCollection();
+        Register(services, configure);
+        _ownProvider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
+        _services = _ownProvider;
+    }
+
+    /// <summary>
+    /// Registers the portal into <paramref name="services"/> and resolves from <paramref name="provider"/>, built from
+    /// them later by someone else (bUnit's <c>Services</c> is both).
+    /// </summary>
+    public ImageServiceHarness(IServiceCollection services, IServiceProvider provider, Action<PortalOptions>? configure = null)
+    {
+        Register(services, configure);
+        _services = provider;
     }
 
     public TestDatabase Database { get; } = new();
     public FakeClock Clock { get; } = new();
-    public LocalDiskImageStore Store { get; }
-    public ImageService Service { get; }
-    public ImageEvents Events { get; }
-    public ImageTransferService Transfers { get; }
-    public ActiveTransfers ActiveTransfers { get; } = new();
-    public UrlImportQueue Imports { get; } = new();
-    public StorageQuota Quota { get; }
-    public IOptions<PortalOptions> Options { get; } = Microsoft.Extensions.Options.Options.Create(new PortalOptions());
+
+    public IImageStore Store => Get<IImageStore>();
+    public ImageService Service => Get<ImageService>();
+    public ImageEvents Events => Get<ImageEvents>();
+    public ImageTransferService Transfers => Get<ImageTransferService>();
+    public ActiveTransfers ActiveTransfers => Get<ActiveTransfers>();
+    public UrlImportQueue Imports => Get<UrlImportQueue>();
+    public StorageQuota Quota => Get<StorageQuota>();
+    public UsageService Usage => Get<UsageService>();
+    public AccountQuotaService Accounts => Get<AccountQuotaService>();
+    public IOptions<PortalOptions> Options => Get<IOptions<PortalOptions>>();
+
+    public T Get<T>() where T : notnull => _services.GetRequiredService<T>();
+
+    private void Register(IServiceCollection services, Action<PortalOptions>? configure)
+    {
+        // What the web host gives the app: logging, and a content root (here the test's folder, which holds the data).
+        services.AddLogging();
+        services.AddSingleton<IHostEnvironment>(new HostingEnvironment
+        {
+            ApplicationName = "Portal",
+            EnvironmentName = "Testing",
+            ContentRootPath = Database.Folder,
+        });
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Portal:DataDirectory"] = Database.Folder })
+            .Build();
+
+        services.AddPortalServices(configuration);
+
+        services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock));
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+    }
 
     /// <summary>Adds an image straight through the entity, optionally active with stored data.</summary>
     public async Task<Image> AddImageAsync(
@@ -73,5 +122,9 @@ public sealed class ImageServiceHarness : IDisposable
         return image;
     }
 
-    public void Dispose() => Database.Dispose();
+    public void Dispose()
+    {
+        _ownProvider?.Dispose();
+        Database.Dispose();
+    }
 }

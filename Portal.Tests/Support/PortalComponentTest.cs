@@ -1,14 +1,8 @@
 using System.Security.Claims;
 using Bunit;
-using FluentValidation;
-using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using MudBlazor.Services;
 using Portal.Accounts;
-using Microsoft.AspNetCore.DataProtection;
-using Portal.Images;
-using Portal.Images.Transfer;
-using Portal.Images.Upload;
 
 namespace Portal.Tests.Support;
 
@@ -19,26 +13,13 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices(options => options.PopoverOptions.CheckForPopoverProvider = false);
-        Services.AddSingleton(Harness.Service);
-        Services.AddSingleton<IValidator<UpdateImageRequest>, UpdateImageRequestValidator>();
-        Services.AddScoped<CurrentCaller>();
-        Services.AddSingleton(Harness.Events);
-        Services.AddSingleton(Harness.ActiveTransfers);
-        Services.AddSingleton(Harness.Options);
-        Services.AddSingleton<TimeProvider>(Harness.Clock);
-        Services.AddDataProtection();
-        Services.AddSingleton<UploadTokens>();
-        Services.AddScoped<BrowserUploads>();
-        Services.AddSingleton(Harness.Quota);
-        Services.AddSingleton(new Portal.Images.Import.ImportUrlPolicy(Microsoft.Extensions.Options.Options.Create(new Portal.Images.Import.ImportOptions())));
-        Services.AddSingleton<Microsoft.EntityFrameworkCore.IDbContextFactory<Portal.Data.PortalDbContext>>(Harness.Database);
-        Services.AddSingleton<Portal.Images.Usage.UsageService>();
-        Services.AddSingleton<Portal.Images.Usage.AccountQuotaService>();
+        Harness = new ImageServiceHarness(Services, Services);
         Authorization = AddAuthorization();
         SignInAs(Callers.Alice);
     }
 
-    protected ImageServiceHarness Harness { get; } = new();
+    /// <summary>The app's own services, resolved from this test's <c>Services</c>.</summary>
+    protected ImageServiceHarness Harness { get; }
 
     protected Bunit.TestDoubles.BunitAuthorizationContext Authorization { get; }
 

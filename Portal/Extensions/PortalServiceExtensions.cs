@@ -15,6 +15,8 @@ using Portal.Images;
 using Portal.Images.Catalog;
 using Portal.Images.Import;
 using Portal.Images.Transfer;
+using Portal.Images.Upload;
+using Portal.Images.Usage;
 
 namespace Portal.Extensions;
 
@@ -24,15 +26,34 @@ public static class PortalServiceExtensions
     public static WebApplicationBuilder AddPortal(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        services.AddPortalServices(builder.Configuration);
 
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices(config =>
+        {
+            config.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomLeft;
+            config.SnackbarConfiguration.VisibleStateDuration = 5000;
+        });
+
+        AddSignIn(services);
+        services.AddHostedService<UrlImportWorker>();
+        return builder;
+    }
+
+    /// <summary>
+    /// The portal's own services — options, data, callers, images, transfers, usage, import — without the web host's
+    /// sign-in, UI framework and background worker. The tests build their service provider from this same method.
+    /// </summary>
+    public static IServiceCollection AddPortalServices(this IServiceCollection services, IConfiguration configuration)
+    {
         services.AddOptions<PortalOptions>()
-            .Bind(builder.Configuration.GetSection(PortalOptions.Section))
+            .Bind(configuration.GetSection(PortalOptions.Section))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<PortalOptions>, PortalOptionsValidator>();
         services.AddSingleton<DataDirectory>();
         services.AddSingleton(TimeProvider.System);
 
-        // Keys that protect sign-in cookies and antiforgery tokens survive restarts; several instances must share them.
+        // Keys that protect sign-in cookies, antiforgery and upload tokens survive restarts; several instances must share them.
         services.AddDataProtection().SetApplicationName("Portal");
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(options =>
             options.XmlRepository = new FileSystemXmlRepository(
@@ -42,22 +63,17 @@ public static class PortalServiceExtensions
         services.AddDbContextFactory<PortalDbContext>((sp, options) =>
             options.UseSqlite(DatabaseInitializer.ConnectionString(sp.GetRequiredService<DataDirectory>().DatabasePath)));
 
-        services.AddRazorComponents().AddInteractiveServerComponents();
-        services.AddMudServices(config =>
-        {
-            config.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomLeft;
-            config.SnackbarConfiguration.VisibleStateDuration = 5000;
-        });
+        // Identity's stores need a scoped context; the rest of the app creates one per operation from the factory.
+        services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext());
+        services.AddScoped<CurrentCaller>();
 
-        AddAccounts(services);
         AddImages(services);
-        services.AddUrlImport(builder.Configuration);
+        services.AddUrlImport(configuration);
         services.AddSingleton<UrlImportQueue>();
-        services.AddHostedService<UrlImportWorker>();
-        return builder;
+        return services;
     }
 
-    private static void AddAccounts(IServiceCollection services)
+    private static void AddSignIn(IServiceCollection services)
     {
         services.AddCascadingAuthenticationState();
         services.AddScoped<AuthenticationStateProvider, RevalidatingIdentityAuthenticationStateProvider>();
@@ -92,10 +108,7 @@ public static class PortalServiceExtensions
             .AddClaimsPrincipalFactory<PortalClaimsPrincipalFactory>()
             .AddDefaultTokenProviders();
 
-        // Identity's stores need a scoped context; the rest of the app creates one per operation from the factory.
-        services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext());
         services.AddScoped<DemoUserSeeder>();
-        services.AddScoped<CurrentCaller>();
     }
 
     private static Task RejectApiOr(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> context, int status)
@@ -121,10 +134,10 @@ public static class PortalServiceExtensions
         services.AddSingleton<ActiveTransfers>();
         services.AddSingleton<ImageTransferService>();
         services.AddSingleton<UploadTokens>();
-        services.AddSingleton<Portal.Images.Usage.StorageQuota>();
-        services.AddSingleton<Portal.Images.Usage.UsageService>();
-        services.AddSingleton<Portal.Images.Usage.AccountQuotaService>();
-        services.AddScoped<Portal.Images.Upload.BrowserUploads>();
+        services.AddSingleton<StorageQuota>();
+        services.AddSingleton<UsageService>();
+        services.AddSingleton<AccountQuotaService>();
+        services.AddScoped<BrowserUploads>();
         services.AddSingleton<ImageService>();
         services.AddSingleton<DemoCatalogSeeder>();
     }

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-using Portal.Configuration;
 using Portal.Images;
 using Portal.Images.Transfer;
 using Portal.Images.Usage;
@@ -9,12 +7,12 @@ namespace Portal.Tests.Images.Usage;
 
 public sealed class StorageQuotaTests : IDisposable
 {
-    private readonly ImageServiceHarness _harness = new();
+    /// <summary>A quota of 10 MB (10^7 bytes) for every account.</summary>
+    private readonly ImageServiceHarness _harness = new(options => options.Storage.DefaultQuotaGb = 0.01m);
 
     public void Dispose() => _harness.Dispose();
 
-    /// <summary>A quota of 10 MB (10^7 bytes) for every account.</summary>
-    private StorageQuota Quota() => new(_harness.Database, Options.Create(new PortalOptions { Storage = { DefaultQuotaGb = 0.01m } }));
+    private StorageQuota Quota() => _harness.Quota;
 
     [Fact]
     public async Task ExactlyTheQuotaFitsAndOneByteMoreIsRefusedWithTheTotalsInWords()
@@ -58,7 +56,9 @@ public sealed class StorageQuotaTests : IDisposable
         var refusal = Assert.Throws<ImageTransferRefusedException>(() => second.Claim(5_000_000));
 
         Assert.Equal("This import would take your private images to 11 MB; your quota is 10 MB.", refusal.Message);
+        Assert.Equal(6_000_000, quota.InFlightBytes(Callers.AliceAccount));
         second.Claim(4_000_000);
+        Assert.Equal(10_000_000, quota.InFlightBytes(Callers.AliceAccount));
     }
 
     [Fact]
@@ -68,10 +68,16 @@ public sealed class StorageQuotaTests : IDisposable
         using (var abandoned = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None))
         {
             abandoned.Claim(9_000_000);
+            Assert.Equal(9_000_000, quota.InFlightBytes(Callers.AliceAccount));
+            Assert.Equal("This upload would take your private images to 10.1 MB; your quota is 10 MB.",
+                await quota.RefusalAheadAsync(Callers.AliceAccount, 1_100_000, "upload", CancellationToken.None));
         }
 
+        Assert.Equal(0, quota.InFlightBytes(Callers.AliceAccount));
+        Assert.Null(await quota.RefusalAheadAsync(Callers.AliceAccount, 10_000_000, "upload", CancellationToken.None));
         using var next = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None);
         next.Claim(10_000_000);
+        Assert.Equal(10_000_000, quota.InFlightBytes(Callers.AliceAccount));
     }
 
     [Fact]
@@ -85,9 +91,11 @@ public sealed class StorageQuotaTests : IDisposable
             done.Commit(7_000_000);
         }
 
+        Assert.Equal(0, quota.InFlightBytes(Callers.AliceAccount));
         Assert.Throws<ImageTransferRefusedException>(() => other.Claim(4_000_000));
         quota.Released(Callers.AliceAccount, 7_000_000);
         other.Claim(10_000_000);
+        Assert.Equal(10_000_000, quota.InFlightBytes(Callers.AliceAccount));
     }
 
     [Fact]
@@ -100,12 +108,19 @@ public sealed class StorageQuotaTests : IDisposable
 
         bob.Claim(1_000_000);
         alice.Claim(10_000_000);
+
+        Assert.Equal((0L, 10_000_000L), (await quota.StoredBytesAsync(Callers.AliceAccount, CancellationToken.None), quota.InFlightBytes(Callers.AliceAccount)));
+        Assert.Equal((9_000_000L, 1_000_000L), (await quota.StoredBytesAsync(Callers.BobAccount, CancellationToken.None), quota.InFlightBytes(Callers.BobAccount)));
+        Assert.Equal("This upload would take your private images to 10 MB; your quota is 10 MB.",
+            await quota.RefusalAheadAsync(Callers.BobAccount, 1, "upload", CancellationToken.None));
+        Assert.Equal("This upload would take your private images to 10 MB; your quota is 10 MB.",
+            await quota.RefusalAheadAsync(Callers.AliceAccount, 1, "upload", CancellationToken.None));
     }
 
     [Fact]
     public async Task AccountsOwnQuotaOverridesTheDefault()
     {
-        var accounts = new AccountQuotaService(_harness.Database, Options.Create(new PortalOptions { Storage = { DefaultQuotaGb = 0.01m } }));
+        var accounts = _harness.Accounts;
         await accounts.SetQuotaAsync(Callers.Operator, Callers.AliceAccount, 20_000_000);
         var quota = Quota();
 
@@ -118,7 +133,7 @@ public sealed class StorageQuotaTests : IDisposable
     [Fact]
     public async Task CustomersCannotSeeOrChangeQuotas()
     {
-        var accounts = new AccountQuotaService(_harness.Database, Options.Create(new PortalOptions()));
+        var accounts = _harness.Accounts;
 
         var set = await Assert.ThrowsAsync<Portal.Rules.RefusedException>(() => accounts.SetQuotaAsync(Callers.Alice, Callers.AliceAccount, long.MaxValue));
         var list = await Assert.ThrowsAsync<Portal.Rules.RefusedException>(() => accounts.ListAsync(Callers.Alice));
@@ -131,9 +146,10 @@ public sealed class StorageQuotaTests : IDisposable
     [Fact]
     public async Task OperatorSeesEveryAccountWithItsStorage()
     {
-        await _harness.AddImageAsync(Callers.Alice, "a", size: 1_500_000);
-        await _harness.AddImageAsync(Callers.Operator, "public", ImageVisibility.Public, size: 9_000_000);
-        var accounts = new AccountQuotaService(_harness.Database, Options.Create(new PortalOptions { Storage = { DefaultQuotaGb = 50 } }));
+        using var harness = new ImageServiceHarness(options => options.Storage.DefaultQuotaGb = 50);
+        await harness.AddImageAsync(Callers.Alice, "a", size: 1_500_000);
+        await harness.AddImageAsync(Callers.Operator, "public", ImageVisibility.Public, size: 9_000_000);
+        var accounts = harness.Accounts;
 
         var list = await accounts.ListAsync(Callers.Operator);
 

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Portal.Configuration;
 using Portal.Images;
 using Portal.Images.Usage;
@@ -8,13 +7,19 @@ namespace Portal.Tests.Images.Usage;
 
 public sealed class UsageServiceTests : IDisposable
 {
-    private readonly ImageServiceHarness _harness = new();
+    private readonly ImageServiceHarness _harness = new(Priced);
 
     public void Dispose() => _harness.Dispose();
 
-    private UsageService Usage(decimal price = 0.5m, decimal quotaGb = 50) => new(
-        _harness.Database, new StorageQuota(_harness.Database, Options.Create(new PortalOptions { Storage = { DefaultQuotaGb = quotaGb } })),
-        _harness.Clock, Options.Create(new PortalOptions { Storage = { PricePerGbHour = price, Currency = "EUR", DefaultQuotaGb = quotaGb } }));
+    /// <summary>0.5 EUR a GB-hour and a 50 GB quota.</summary>
+    private static void Priced(PortalOptions options)
+    {
+        options.Storage.PricePerGbHour = 0.5m;
+        options.Storage.Currency = "EUR";
+        options.Storage.DefaultQuotaGb = 50;
+    }
+
+    private UsageService Usage() => _harness.Usage;
 
     [Fact]
     public async Task UsageFollowsTheLifetimeOfEachPrivateImageThisMonth()
@@ -82,7 +87,13 @@ public sealed class UsageServiceTests : IDisposable
     [Fact]
     public async Task ZeroDefaultQuotaMeansNoQuota()
     {
-        var usage = await Usage(quotaGb: 0).GetAsync(Callers.Bob);
+        using var harness = new ImageServiceHarness(options =>
+        {
+            Priced(options);
+            options.Storage.DefaultQuotaGb = 0;
+        });
+
+        var usage = await harness.Usage.GetAsync(Callers.Bob);
 
         Assert.Null(usage.QuotaBytes);
         Assert.Null(usage.RemainingBytes);
