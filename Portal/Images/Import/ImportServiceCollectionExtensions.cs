@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Portal.Images.Import;
@@ -27,6 +28,7 @@ public static class ImportServiceCollectionExtensions
             .Validate(o => !string.IsNullOrWhiteSpace(o.UserAgent), "Portal:Import:UserAgent must not be empty.")
             .ValidateOnStart();
         services.AddSingleton<ImportUrlPolicy>();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<UrlDownloader>();
         return services;
     }

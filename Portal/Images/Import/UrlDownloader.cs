@@ -96,9 +96,7 @@ public sealed class UrlDownloader : IDisposable
                 try
                 {
                     var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-                    var guarded = new Transfer.SourceStream(body, settings.IdleTimeout, clock, (idle, e) => idle
-                        ? new ImportFailedException($"The server stopped sending the file for {settings.IdleTimeout.TotalSeconds:0.#} seconds. Try again later.", permanent: false, e)
-                        : e as ImportFailedException ?? new ImportFailedException("The connection to the server was lost during the download. Try again later.", permanent: false, e));
+                    var guarded = new Transfer.SourceStream(body, settings.IdleTimeout, clock, Transfer.TransferKind.Import);
                     return new DownloadResponse(response, guarded, current);
                 }
                 catch

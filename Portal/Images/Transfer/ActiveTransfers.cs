@@ -2,11 +2,15 @@ using System.Collections.Concurrent;
 
 namespace Portal.Images.Transfer;
 
-/// <summary>The transfers running in this process: their progress, and the switch that cancels an import.</summary>
+/// <summary>
+/// The transfers running in this process: their progress, and the switch that cancels an import. This is where every
+/// open page reads a transfer's progress from; an <see cref="ImageChange"/> only tells it to look again.
+/// </summary>
 public sealed class ActiveTransfers
 {
     private readonly ConcurrentDictionary<Guid, Entry> _entries = new();
 
+    /// <summary>How far the image's transfer has come, up to the last chunk received; null when none runs here.</summary>
     public TransferProgress? ProgressOf(Guid imageId) => _entries.TryGetValue(imageId, out var entry) ? entry.Progress : null;
 
     public bool IsRunning(Guid imageId) => _entries.ContainsKey(imageId);
@@ -26,7 +30,7 @@ public sealed class ActiveTransfers
 
     internal Registration Register(Guid imageId, DateTime startedAt, CancellationToken requestAborted)
     {
-        var entry = new Entry(CancellationTokenSource.CreateLinkedTokenSource(requestAborted), new TransferProgress(0, null, startedAt));
+        var entry = new Entry(CancellationTokenSource.CreateLinkedTokenSource(requestAborted), startedAt);
         _entries[imageId] = entry;
         return new Registration(this, imageId, entry);
     }
@@ -38,9 +42,11 @@ public sealed class ActiveTransfers
         /// <summary>Someone pressed "Cancel import" (as opposed to the client going away).</summary>
         public bool CancelledByUser => entry.CancelledByUser;
 
-        public TransferProgress Report(long bytes) => entry.Progress = entry.Progress with { Bytes = bytes };
+        public TransferProgress Progress => entry.Progress;
 
-        public void ExpectTotal(long? totalBytes) => entry.Progress = entry.Progress with { TotalBytes = totalBytes };
+        public void Report(long bytes) => entry.Report(bytes);
+
+        public void ExpectTotal(long? totalBytes) => entry.ExpectTotal(totalBytes);
 
         public void Dispose()
         {
@@ -49,10 +55,28 @@ public sealed class ActiveTransfers
         }
     }
 
-    internal sealed class Entry(CancellationTokenSource cancellation, TransferProgress progress)
+    internal sealed class Entry(CancellationTokenSource cancellation, DateTime startedAt)
     {
+        private const long Unknown = -1;
+
+        // Written by the transfer for every chunk and read by any page: plain longs, so neither side locks or allocates.
+        private long _bytes;
+        private long _totalBytes = Unknown;
+
         public CancellationTokenSource Cancellation { get; } = cancellation;
-        public TransferProgress Progress { get; set; } = progress;
         public bool CancelledByUser { get; set; }
+
+        public TransferProgress Progress
+        {
+            get
+            {
+                var total = Volatile.Read(ref _totalBytes);
+                return new TransferProgress(Volatile.Read(ref _bytes), total == Unknown ? null : total, startedAt);
+            }
+        }
+
+        public void Report(long bytes) => Volatile.Write(ref _bytes, bytes);
+
+        public void ExpectTotal(long? totalBytes) => Volatile.Write(ref _totalBytes, totalBytes ?? Unknown);
     }
 }

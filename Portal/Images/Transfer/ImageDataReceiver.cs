@@ -7,6 +7,19 @@ namespace Portal.Images.Transfer;
 /// <summary>What a finished transfer produced: the size and both digests Glance records.</summary>
 public sealed record ReceivedData(long Size, string Md5Hex, string Sha512Hex);
 
+/// <summary>The transfer as <see cref="ImageDataReceiver"/> sees it, asked about every chunk in order.</summary>
+public interface IReceivingTransfer
+{
+    /// <summary>Called with the running total before a chunk is accepted; throws to stop the transfer (size, quota).</summary>
+    void Accept(long total);
+
+    /// <summary>Sees every accepted chunk in order; throws to stop the transfer (the format inspector's early verdict).</summary>
+    void Observe(ReadOnlyMemory<byte> chunk);
+
+    /// <summary>Told the running total once the chunk is on its way to the workers.</summary>
+    void Progress(long total);
+}
+
 /// <summary>
 /// Streams image data from a source (an upload's request body, a URL import's response) into the store in
 /// constant memory, computing MD5 and SHA-512 on the same pass. Each filled buffer is handed to three
@@ -25,17 +38,9 @@ public static class ImageDataReceiver
 
     /// <param name="source">The bytes to store.</param>
     /// <param name="writer">Where they go; committed by the caller once the data is judged good.</param>
-    /// <param name="checkTotal">Called with the running total before a chunk is accepted; throws to stop the transfer.</param>
-    /// <param name="observe">Sees every chunk in order (the format inspector).</param>
-    /// <param name="progress">Told the running total, at most every <paramref name="progressInterval"/>.</param>
+    /// <param name="transfer">Accepts, observes and counts each chunk.</param>
     public static async Task<ReceivedData> ReceiveAsync(
-        Stream source,
-        ImageDataWriter writer,
-        Action<long> checkTotal,
-        Action<ReadOnlyMemory<byte>>? observe,
-        Action<long>? progress,
-        TimeSpan progressInterval,
-        CancellationToken cancellationToken)
+        Stream source, ImageDataWriter writer, IReceivingTransfer transfer, CancellationToken cancellationToken)
     {
         using var slots = new SemaphoreSlim(ChunksInFlight, ChunksInFlight);
         using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
@@ -53,7 +58,6 @@ public static class ImageDataReceiver
         };
 
         long total = 0;
-        var lastReport = DateTime.UtcNow;
         Exception? readerFailure = null;
         try
         {
@@ -67,7 +71,7 @@ public static class ImageDataReceiver
                     filled = await FillAsync(source, buffer, failed.Token);
                     if (filled > 0)
                     {
-                        checkTotal(total + filled);
+                        transfer.Accept(total + filled);
                     }
                 }
                 catch
@@ -86,16 +90,11 @@ public static class ImageDataReceiver
 
                 total += filled;
                 var chunk = new Chunk(buffer, filled);
-                observe?.Invoke(chunk.Memory);
+                transfer.Observe(chunk.Memory);
                 toMd5.Writer.TryWrite(chunk);
                 toSha512.Writer.TryWrite(chunk);
                 toDisk.Writer.TryWrite(chunk);
-
-                if (progress is not null && DateTime.UtcNow - lastReport >= progressInterval)
-                {
-                    lastReport = DateTime.UtcNow;
-                    progress(total);
-                }
+                transfer.Progress(total);
             }
         }
         catch (Exception e)
@@ -116,7 +115,6 @@ public static class ImageDataReceiver
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
         }
 
-        progress?.Invoke(total);
         return new ReceivedData(total, Convert.ToHexStringLower(md5.GetHashAndReset()), Convert.ToHexStringLower(sha512.GetHashAndReset()));
     }
 

@@ -1,11 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Portal.Accounts;
-using Portal.Formatting;
 using Portal.Configuration;
 using Portal.Data;
 using Portal.Images.Import;
-using Portal.Images.Inspection;
 using Portal.Images.Usage;
 
 namespace Portal.Images.Transfer;
@@ -25,8 +23,6 @@ public sealed class ImageTransferService(
     StorageQuota quota,
     ILogger<ImageTransferService> logger)
 {
-    public static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(500);
-
     public const string UploadStoppedReason =
         "The upload stopped before it finished (it was aborted or the connection was lost). Upload the file again.";
 
@@ -34,13 +30,20 @@ public sealed class ImageTransferService(
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
-    private long MaxImageSize => options.Value.Images.MaxImageSizeBytes;
-
     /// <summary>Receives an upload's bytes for a queued image of the caller's.</summary>
     public async Task<Image> UploadAsync(Caller caller, Guid imageId, Stream body, long? contentLength, CancellationToken cancellationToken)
     {
         var target = await BeginUploadAsync(caller, imageId, cancellationToken);
-        return await ReceiveAsync(target, _ => Task.FromResult(new OpenedSource(body, contentLength)), cancellationToken);
+        using var session = Start(target, cancellationToken);
+        try
+        {
+            return await ReceiveAsync(session, new TransferSource(body, contentLength), cancellationToken);
+        }
+        catch (Exception e)
+        {
+            await StoppedAsync(session, e);
+            throw;
+        }
     }
 
     /// <summary>
@@ -60,11 +63,17 @@ public sealed class ImageTransferService(
             return null;
         }
 
-        return await ReceiveAsync(TransferTarget.Of(image), async token =>
+        using var session = Start(TransferTarget.Of(image), cancellationToken);
+        try
         {
-            var response = await downloader.OpenAsync(url, token);
-            return new OpenedSource(response.Content, response.ContentLength, response);
-        }, cancellationToken);
+            await using var source = TransferSource.Of(await downloader.OpenAsync(url, session.Token));
+            return await ReceiveAsync(session, source, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            await StoppedAsync(session, e);
+            throw;
+        }
     }
 
     /// <summary>Puts an image whose transfer is not running any more back to queued with the reason.</summary>
@@ -90,153 +99,43 @@ public sealed class ImageTransferService(
             throw new ImageRuleException(Rules.RefusalCode.InvalidState, "This image is already receiving data.");
         }
 
-        events.Publish(ImageChange.Of(image, new TransferProgress(0, null, Now)));
         return TransferTarget.Of(image);
     }
 
-    /// <summary>What a transfer needs to know of its image, read once as it starts.</summary>
-    private sealed record TransferTarget(Image Image, Guid ImageId, Guid Owner, ImageStatus Status, DiskFormat Declared)
+    private TransferSession Start(TransferTarget target, CancellationToken cancellationToken) =>
+        new(target, transfers, quota, store, events, clock, options.Value.Images.MaxImageSizeBytes, cancellationToken);
+
+    /// <summary>Streams the data in, then activates the image.</summary>
+    private async Task<Image> ReceiveAsync(TransferSession session, TransferSource source, CancellationToken cancellationToken)
     {
-        public static TransferTarget Of(Image image) => new(image.Snapshot(), image.Id, image.Owner, image.Status, image.DiskFormat);
+        var stored = await session.ReceiveAsync(source);
+        var image = await CompleteAsync(session.ImageId, stored, cancellationToken);
+        session.Commit(stored.Size);
+        logger.LogInformation("Image {ImageId} received {Bytes} bytes ({Format}) in {Seconds:0.0} s",
+            session.ImageId, stored.Size, stored.DetectedFormat, (Now - session.StartedAt).TotalSeconds);
+        return image;
     }
 
-    /// <summary>Streams the data of an image that is saving or importing, then activates it or puts it back.</summary>
-    private async Task<Image> ReceiveAsync(TransferTarget target, Func<CancellationToken, Task<OpenedSource>> open, CancellationToken cancellationToken)
+    /// <summary>Puts the image of a transfer that failed back to queued (or kills it) with the reason.</summary>
+    private async Task StoppedAsync(TransferSession session, Exception e)
     {
-        var started = Now;
-        var (snapshot, imageId, owner, status, declared) = target;
-        using var registration = transfers.Register(imageId, started, cancellationToken);
-        var inspector = new ImageFormatInspector();
-
-        // Only private images count against the account's quota; the operator's public catalog does not.
-        using var reservation = snapshot.IsAccountOwned()
-            ? await quota.OpenAsync(owner, imageId, status == ImageStatus.Importing ? "import" : "upload", cancellationToken)
-            : null;
-        try
-        {
-            await using var source = await open(registration.Token);
-            var expectedLength = source.Length;
-            registration.ExpectTotal(expectedLength);
-            if (expectedLength > MaxImageSize)
-            {
-                throw TooLarge(expectedLength.Value);
-            }
-
-            if (expectedLength is { } declaredLength)
-            {
-                // A known length is claimed up front: a parallel transfer cannot take the room meanwhile.
-                reservation?.Claim(declaredLength);
-            }
-
-            ImageData stored;
-            await using (var writer = store.BeginWrite(imageId))
-            {
-                var data = await ImageDataReceiver.ReceiveAsync(
-                    source.Stream,
-                    writer,
-                    checkTotal: total =>
-                    {
-                        if (total > MaxImageSize)
-                        {
-                            throw TooLarge(total);
-                        }
-
-                        reservation?.Claim(Math.Max(total, expectedLength ?? 0));
-                    },
-                    observe: chunk => Inspect(inspector, chunk, declared),
-                    progress: bytes => events.Publish(ImageChange.Of(snapshot, registration.Report(bytes))),
-                    ProgressInterval,
-                    registration.Token);
-
-                if (expectedLength is { } expected && expected != data.Size)
-                {
-                    throw new TransferInterruptedException(
-                        $"Only {Format.Bytes(data.Size)} of {Format.Bytes(expected)} arrived. Send the image again.");
-                }
-
-                // The bytes are judged before anything can boot from them: a refused image leaves no file.
-                var detected = inspector.Complete();
-                var verdict = FormatDecision.Decide(declared, detected);
-                if (!verdict.Accepted)
-                {
-                    throw new ImageTransferRefusedException(verdict.RefusalReason!, TransferRefusal.BadData);
-                }
-
-                await writer.CommitAsync(registration.Token);
-                stored = new ImageData(data.Size, data.Md5Hex, data.Sha512Hex, verdict.VirtualSize, detected.Description);
-            }
-
-            var image = await CompleteAsync(imageId, stored, cancellationToken);
-            reservation?.Commit(stored.Size);
-            logger.LogInformation("Image {ImageId} received {Bytes} bytes ({Format}) in {Seconds:0.0} s",
-                imageId, stored.Size, stored.DetectedFormat, (Now - started).TotalSeconds);
-            return image;
-        }
-        catch (Exception e)
-        {
-            var (reason, permanent) = Explain(e, registration.CancelledByUser, status);
-            logger.Log(e is Rules.RefusedException or TransferInterruptedException or ImportFailedException or OperationCanceledException
-                ? LogLevel.Information : LogLevel.Error, e, "Transfer of image {ImageId} stopped: {Reason}", imageId, reason);
-            await GiveUpAsync(imageId, reason, permanent);
-            throw;
-        }
+        var (reason, permanent) = Explain(e, session.CancelledByUser, session.Kind);
+        logger.Log(e is Rules.RefusedException or TransferInterruptedException or ImportFailedException or OperationCanceledException
+            ? LogLevel.Information : LogLevel.Error, e, "Transfer of image {ImageId} stopped: {Reason}", session.ImageId, reason);
+        await GiveUpAsync(session.ImageId, reason, permanent);
     }
 
-    /// <summary>An open source of image data and, for a download, the response that owns it.</summary>
-    private sealed record OpenedSource(Stream Stream, long? Length, IAsyncDisposable? Owner = null) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            if (Owner is not null)
-            {
-                await Owner.DisposeAsync();
-            }
-        }
-    }
-
-    private static (string Reason, bool Permanent) Explain(Exception e, bool cancelledByUser, ImageStatus status) => e switch
+    private static (string Reason, bool Permanent) Explain(Exception e, bool cancelledByUser, TransferKind kind) => e switch
     {
         // The portal's refusals (size, quota, format) can be put right with other data: the image waits for it.
         ImageTransferRefusedException refused => (refused.Message, false),
         TransferInterruptedException interrupted => (interrupted.Message, false),
         ImportFailedException failed => (failed.Message, failed.Permanent),
         OperationCanceledException when cancelledByUser => (ImportCancelledReason, false),
-        OperationCanceledException => (status == ImageStatus.Importing
-            ? "The import stopped before it finished."
-            : UploadStoppedReason, false),
+        OperationCanceledException => (kind.StoppedReason(), false),
         IOException io => ($"The portal could not store the data ({io.Message}). Please try again later.", false),
         _ => ("Something went wrong on our side while storing the data. Please try again.", false),
     };
-
-    private ImageTransferRefusedException TooLarge(long bytes) => new(
-        $"This image is {Format.Bytes(bytes)} or more; the largest image accepted is {Format.Bytes(MaxImageSize)}.",
-        TransferRefusal.TooLarge);
-
-    /// <summary>
-    /// Feeds the inspector; while the headers stream in, an image that can already be seen to be unsafe or not what
-    /// was declared is refused at once instead of after gigabytes more.
-    /// </summary>
-    private static void Inspect(ImageFormatInspector inspector, ReadOnlyMemory<byte> chunk, DiskFormat declared)
-    {
-        inspector.Feed(chunk.Span);
-        if (inspector.BytesSeen > EarlyVerdictBytes)
-        {
-            return;
-        }
-
-        var early = inspector.Peek();
-        if (early.UnsafeReason is not null || early.Format != DetectedFormat.Raw)
-        {
-            var verdict = FormatDecision.Decide(declared, early);
-            if (!verdict.Accepted)
-            {
-                throw new ImageTransferRefusedException(verdict.RefusalReason!, TransferRefusal.BadData);
-            }
-        }
-    }
-
-    /// <summary>Every header the inspector reads lies in the first few MiB.</summary>
-    private const long EarlyVerdictBytes = 8L << 20;
 
     private async Task<Image> CompleteAsync(Guid imageId, ImageData data, CancellationToken cancellationToken)
     {

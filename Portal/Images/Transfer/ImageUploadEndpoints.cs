@@ -58,8 +58,7 @@ public static class ImageUploadEndpoints
         }
 
         var idle = TimeSpan.FromSeconds(options.Value.Images.TransferIdleTimeoutSeconds);
-        await using var body = new SourceStream(context.Request.Body, idle, clock, (stalled, e) => new TransferInterruptedException(
-            stalled ? $"No data arrived for {idle.TotalSeconds:0} seconds. {ImageTransferService.UploadStoppedReason}" : ImageTransferService.UploadStoppedReason, e));
+        await using var body = new SourceStream(context.Request.Body, idle, clock, TransferKind.Upload);
         try
         {
             await transfers.UploadAsync(caller, id, body, context.Request.ContentLength, context.RequestAborted);

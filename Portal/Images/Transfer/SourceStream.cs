@@ -2,12 +2,12 @@ namespace Portal.Images.Transfer;
 
 /// <summary>
 /// Reads from where image data comes from (an upload's request body, a download) and tells its failures apart
-/// from the portal's own: anything the source throws is turned into the caller's exception by
-/// <paramref name="fail"/>, and a source that sends nothing for <paramref name="idleTimeout"/> is given up on —
+/// from the portal's own: anything the source throws becomes the failure of its <paramref name="kind"/> of
+/// transfer, and a source that sends nothing for <paramref name="idleTimeout"/> is given up on —
 /// a stalled client or a slow-loris server must not hold a transfer forever, while an honest multi-GB
 /// transfer may take as long as it needs.
 /// </summary>
-public sealed class SourceStream(Stream inner, TimeSpan idleTimeout, TimeProvider clock, Func<bool, Exception?, Exception> fail) : Stream
+public sealed class SourceStream(Stream inner, TimeSpan idleTimeout, TimeProvider clock, TransferKind kind) : Stream
 {
     public override bool CanRead => true;
     public override bool CanSeek => false;
@@ -25,11 +25,11 @@ public sealed class SourceStream(Stream inner, TimeSpan idleTimeout, TimeProvide
         }
         catch (Exception e) when (idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw fail(true, e);
+            throw kind.SourceFailure(stalled: true, idleTimeout, e);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            throw fail(false, e);
+            throw kind.SourceFailure(stalled: false, idleTimeout, e);
         }
     }
 
