@@ -78,7 +78,7 @@ public sealed class CreateImageRequestValidator : AbstractValidator<CreateImageR
         RuleFor(r => r.DiskFormat)
             .NotNull().WithMessage("Choose the disk format.")
             .IsInEnum().WithMessage("Choose one of the listed disk formats.");
-        RuleFor(r => r.Architecture).Must(Image.IsSupportedArchitecture).WithMessage(Image.UnsupportedArchitecture);
+        RuleFor(r => r.Architecture).Must(Image.IsSupportedArchitecture).WithMessage(Image.OnlySupportedArchitecture);
         RuleFor(r => r.Visibility)
             .IsInEnum().WithMessage("Choose a visibility.")
             .Custom((visibility, context) =>

@@ -13,7 +13,7 @@ public sealed class Image
     public const int MaxDescriptionLength = 255;
     public const int MaxOsFieldLength = 64;
     public const string SupportedArchitecture = "x86_64";
-    public const string UnsupportedArchitecture = $"This platform only runs {SupportedArchitecture} images.";
+    public const string OnlySupportedArchitecture = $"This platform only runs {SupportedArchitecture} images.";
 
     private Image()
     {
@@ -77,7 +77,7 @@ public sealed class Image
 
         if (!IsSupportedArchitecture(spec.Architecture))
         {
-            throw new ImageRuleException(RefusalCode.Invalid, UnsupportedArchitecture);
+            throw new ImageRuleException(RefusalCode.Invalid, OnlySupportedArchitecture);
         }
 
         return new Image
