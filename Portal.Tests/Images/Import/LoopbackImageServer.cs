@@ -25,7 +25,7 @@ public sealed class LoopbackImageServer : IAsyncLifetime
     /// <summary>/trickle sends this many 1 KiB chunks, <see cref="TrickleGap"/> apart.</summary>
     public const int TrickleChunks = 25;
 
-    public static readonly TimeSpan TrickleGap = TimeSpan.FromMilliseconds(100);
+    public static readonly TimeSpan TrickleGap = TimeSpan.FromMilliseconds(20);
 
     private readonly ConcurrentDictionary<string, int> probes = new();
     private WebApplication? app;

@@ -1,18 +1,20 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Portal.Images.Import;
+using Portal.Tests.Support;
 
 namespace Portal.Tests.Images.Import;
 
 /// <summary>The downloader against a real HTTP server on 127.0.0.1; nothing here leaves the machine.</summary>
 public sealed class UrlDownloaderTests(LoopbackImageServer server) : IClassFixture<LoopbackImageServer>
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(10);
+    /// <summary>The downloader's clock: timeouts pass only when a test moves it.</summary>
+    private readonly FakeTimeProvider time = new();
 
     [Fact]
     public async Task Downloads_the_body_byte_for_byte_with_its_content_length()
@@ -154,15 +156,22 @@ public sealed class UrlDownloaderTests(LoopbackImageServer server) : IClassFixtu
     [Fact]
     public async Task Fails_as_retryable_when_the_server_stalls_after_the_headers()
     {
-        using var downloader = Downloader(options => options.IdleTimeout = TimeSpan.FromMilliseconds(500));
+        using var downloader = Downloader(options => options.IdleTimeout = TimeSpan.FromMinutes(10));
         await using var response = await downloader.OpenAsync(server.Url("/stall"));
-        var clock = Stopwatch.StartNew();
+        var buffer = new byte[LoopbackImageServer.FileBody.Length];
+        for (var received = 0; received < 1024;)
+        {
+            received += await response.Content.ReadAsync(buffer.AsMemory(received));
+        }
 
-        var failure = await Assert.ThrowsAsync<ImportFailedException>(() => ReadAllAsync(response.Content));
+        // The server sends nothing more; only the idle timeout on the test's clock ends the wait.
+        var stalled = response.Content.ReadAsync(buffer).AsTask();
+        Assert.False(stalled.IsCompleted);
+        time.Advance(TimeSpan.FromMinutes(10));
 
+        var failure = await Assert.ThrowsAsync<ImportFailedException>(() => stalled);
         Assert.False(failure.Permanent);
-        Assert.Contains("stopped sending", failure.Message);
-        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(400), Generous);
+        Assert.Contains("stopped sending the file for 600 seconds", failure.Message);
     }
 
     [Fact]
@@ -170,35 +179,69 @@ public sealed class UrlDownloaderTests(LoopbackImageServer server) : IClassFixtu
     {
         using var downloader = Downloader(options =>
         {
-            options.ConnectTimeout = TimeSpan.FromMilliseconds(500);
-            options.IdleTimeout = TimeSpan.FromMilliseconds(500);
+            options.ConnectTimeout = TimeSpan.FromMinutes(1);
+            options.IdleTimeout = TimeSpan.FromMinutes(10);
         });
-        var clock = Stopwatch.StartNew();
+        var probe = NewProbe();
 
-        var failure = await Assert.ThrowsAsync<ImportFailedException>(() => downloader.OpenAsync(server.Url("/silent")));
+        var opening = downloader.OpenAsync(server.Url($"/silent?probe={probe}"));
+        await Eventually.TrueAsync(() => server.Saw(probe));
+        time.Advance(TimeSpan.FromMinutes(11));
 
+        var failure = await Assert.ThrowsAsync<ImportFailedException>(() => opening);
         Assert.False(failure.Permanent);
         Assert.Contains("did not answer in time", failure.Message);
-        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(900), Generous);
+    }
+
+    [Fact]
+    public async Task Fails_as_retryable_when_the_connection_cannot_be_opened_in_time()
+    {
+        var connecting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var downloader = Downloader(
+            options =>
+            {
+                options.ConnectTimeout = TimeSpan.FromMinutes(1);
+                options.IdleTimeout = TimeSpan.FromMinutes(10);
+            },
+            async (_, cancellationToken) =>
+            {
+                // A name server that never answers: opening the connection can only end by its timeout.
+                connecting.SetResult();
+                await new TaskCompletionSource().Task.WaitAsync(cancellationToken);
+                return [];
+            });
+
+        var opening = downloader.OpenAsync($"http://images.example.com:{server.Port}/file");
+        await connecting.Task;
+        time.Advance(TimeSpan.FromMinutes(1));
+
+        var failure = await Assert.ThrowsAsync<ImportFailedException>(() => opening);
+        Assert.False(failure.Permanent);
+        Assert.Contains("Could not connect to the server in time", failure.Message);
     }
 
     [Fact]
     public async Task Keeps_a_slow_but_steady_download_going_past_the_idle_timeout()
     {
-        // 25 chunks 100 ms apart take at least 2.5 s: longer than the idle timeout and than the wait for the
-        // answer (0.1 s + 2 s), while no single gap comes near the idle timeout, even on a busy machine.
-        using var downloader = Downloader(options =>
-        {
-            options.ConnectTimeout = TimeSpan.FromMilliseconds(100);
-            options.IdleTimeout = TimeSpan.FromSeconds(2);
-        });
-        var clock = Stopwatch.StartNew();
-
+        var idle = TimeSpan.FromMinutes(1);
+        using var downloader = Downloader(options => options.IdleTimeout = idle);
         await using var response = await downloader.OpenAsync(server.Url("/trickle"));
-        var body = await ReadAllAsync(response.Content);
+        var started = time.GetUtcNow();
+        using var body = new MemoryStream();
+        var buffer = new byte[4096];
 
-        Assert.Equal(LoopbackImageServer.FileBody.AsSpan(0, LoopbackImageServer.TrickleChunks * 1024).ToArray(), body);
-        Assert.True(clock.Elapsed > TimeSpan.FromSeconds(2.1), $"the trickle took only {clock.Elapsed}");
+        // Each chunk keeps the download alive: waiting most of the idle timeout for every one of them, on the test's
+        // clock, adds up to many idle timeouts without ending the download.
+        for (var read = -1; read != 0;)
+        {
+            var next = response.Content.ReadAsync(buffer).AsTask();
+            time.Advance(idle * 0.9);
+            read = await next;
+            body.Write(buffer, 0, read);
+        }
+
+        Assert.Equal(LoopbackImageServer.FileBody.AsSpan(0, LoopbackImageServer.TrickleChunks * 1024).ToArray(), body.ToArray());
+        Assert.True(time.GetUtcNow() - started > idle * 2, $"only {time.GetUtcNow() - started} passed on the test's clock");
     }
 
     [Fact]
@@ -351,16 +394,21 @@ public sealed class UrlDownloaderTests(LoopbackImageServer server) : IClassFixtu
     public async Task Gives_up_when_the_caller_cancels()
     {
         using var downloader = Downloader();
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        using var cancel = new CancellationTokenSource();
+        var probe = NewProbe();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => downloader.OpenAsync(server.Url("/silent"), cancel.Token));
+        var opening = downloader.OpenAsync(server.Url($"/silent?probe={probe}"), cancel.Token);
+        await Eventually.TrueAsync(() => server.Saw(probe));
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => opening);
     }
 
     private UrlDownloader Downloader(
         Action<ImportOptions>? configure = null, Func<string, CancellationToken, Task<IPAddress[]>>? resolve = null)
     {
         var options = Settings(configure);
-        return new UrlDownloader(options, new ImportUrlPolicy(Options.Create(options)),
+        return new UrlDownloader(options, new ImportUrlPolicy(Options.Create(options)), time,
             NullLogger.Instance, resolve ?? UrlDownloader.ResolveAsync);
     }
 

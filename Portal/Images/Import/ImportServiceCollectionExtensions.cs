@@ -1,10 +1,14 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Portal.Images.Import;
 
 public static class ImportServiceCollectionExtensions
 {
-    /// <summary>Registers <see cref="ImportOptions"/> (section "Portal:Import"), <see cref="ImportUrlPolicy"/> and <see cref="UrlDownloader"/>.</summary>
+    /// <summary>
+    /// Registers <see cref="ImportOptions"/> (section "Portal:Import"), <see cref="ImportUrlPolicy"/> and
+    /// <see cref="UrlDownloader"/>, whose timeouts run on the registered <see cref="TimeProvider"/> (the system clock if none is).
+    /// </summary>
     public static IServiceCollection AddUrlImport(this IServiceCollection services, IConfiguration configuration)
     {
         var section = configuration.GetSection(ImportOptions.Section);
@@ -27,6 +31,7 @@ public static class ImportServiceCollectionExtensions
             .Validate(o => !string.IsNullOrWhiteSpace(o.UserAgent), "Portal:Import:UserAgent must not be empty.")
             .ValidateOnStart();
         services.AddSingleton<ImportUrlPolicy>();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<UrlDownloader>();
         return services;
     }

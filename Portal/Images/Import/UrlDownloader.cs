@@ -14,21 +14,23 @@ public sealed class UrlDownloader : IDisposable
 {
     private readonly ImportOptions settings;
     private readonly ImportUrlPolicy policy;
+    private readonly TimeProvider clock;
     private readonly ILogger logger;
     private readonly Func<string, CancellationToken, Task<IPAddress[]>> resolve;
     private readonly HttpClient client;
 
-    public UrlDownloader(IOptions<ImportOptions> options, ImportUrlPolicy policy, ILogger<UrlDownloader> logger)
-        : this(options.Value, policy, logger, ResolveAsync)
+    public UrlDownloader(IOptions<ImportOptions> options, ImportUrlPolicy policy, TimeProvider clock, ILogger<UrlDownloader> logger)
+        : this(options.Value, policy, clock, logger, ResolveAsync)
     {
     }
 
     /// <summary>Tests replace <paramref name="resolve"/> to play a DNS server (rebinding, mixed answers).</summary>
     internal UrlDownloader(
-        ImportOptions settings, ImportUrlPolicy policy, ILogger logger, Func<string, CancellationToken, Task<IPAddress[]>> resolve)
+        ImportOptions settings, ImportUrlPolicy policy, TimeProvider clock, ILogger logger, Func<string, CancellationToken, Task<IPAddress[]>> resolve)
     {
         this.settings = settings;
         this.policy = policy;
+        this.clock = clock;
         this.logger = logger;
         this.resolve = resolve;
         client = new HttpClient(
@@ -41,7 +43,8 @@ public sealed class UrlDownloader : IDisposable
                 // Image bytes are stored exactly as the server sent them.
                 AutomaticDecompression = DecompressionMethods.None,
                 UseCookies = false,
-                ConnectTimeout = settings.ConnectTimeout,
+                // ConnectAsync bounds the connection by ConnectTimeout on the injected clock.
+                ConnectTimeout = Timeout.InfiniteTimeSpan,
                 ConnectCallback = ConnectAsync,
                 // Trace ids of the portal's own requests are none of the remote server's business.
                 ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
@@ -93,7 +96,7 @@ public sealed class UrlDownloader : IDisposable
                 try
                 {
                     var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-                    var guarded = new Transfer.SourceStream(body, settings.IdleTimeout, (idle, e) => idle
+                    var guarded = new Transfer.SourceStream(body, settings.IdleTimeout, clock, (idle, e) => idle
                         ? new ImportFailedException($"The server stopped sending the file for {settings.IdleTimeout.TotalSeconds:0.#} seconds. Try again later.", permanent: false, e)
                         : e as ImportFailedException ?? new ImportFailedException("The connection to the server was lost during the download. Try again later.", permanent: false, e));
                     return new DownloadResponse(response, guarded, current);
@@ -154,11 +157,11 @@ public sealed class UrlDownloader : IDisposable
         request.Headers.TryAddWithoutValidation("User-Agent", settings.UserAgent);
         request.Headers.TryAddWithoutValidation("Accept-Encoding", "identity");
 
-        using var answerTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        answerTimeout.CancelAfter(settings.ConnectTimeout + settings.IdleTimeout);
+        using var answerTimeout = new CancellationTokenSource(settings.ConnectTimeout + settings.IdleTimeout, clock);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, answerTimeout.Token);
         try
         {
-            return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, answerTimeout.Token);
+            return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, either.Token);
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -172,7 +175,21 @@ public sealed class UrlDownloader : IDisposable
 
     private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
-        var host = context.DnsEndPoint.Host.Trim('[', ']');
+        using var connectTimeout = new CancellationTokenSource(settings.ConnectTimeout, clock);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, connectTimeout.Token);
+        try
+        {
+            return await ConnectCheckedAsync(context.DnsEndPoint, either.Token);
+        }
+        catch (OperationCanceledException e) when (connectTimeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new ImportFailedException("Could not connect to the server in time. Try again later.", permanent: false, e);
+        }
+    }
+
+    private async Task<Stream> ConnectCheckedAsync(DnsEndPoint endPoint, CancellationToken cancellationToken)
+    {
+        var host = endPoint.Host.Trim('[', ']');
         IPAddress[] addresses;
         try
         {
@@ -213,7 +230,7 @@ public sealed class UrlDownloader : IDisposable
             var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             try
             {
-                await socket.ConnectAsync(new IPEndPoint(target, context.DnsEndPoint.Port), cancellationToken);
+                await socket.ConnectAsync(new IPEndPoint(target, endPoint.Port), cancellationToken);
                 if (socket.RemoteEndPoint is not IPEndPoint remote
                     || !remote.Address.Equals(target)
                     || policy.CheckAddress(remote.Address) is { IsAllowed: false })

@@ -25,7 +25,7 @@ public static class ImageUploadEndpoints
     }
 
     private static async Task<IResult> UploadAsync(
-        Guid id, HttpContext context, ImageTransferService transfers, UploadTokens tokens, IOptions<PortalOptions> options)
+        Guid id, HttpContext context, ImageTransferService transfers, UploadTokens tokens, IOptions<PortalOptions> options, TimeProvider clock)
     {
         if (Caller.FromPrincipal(context.User) is not { } caller)
         {
@@ -55,7 +55,7 @@ public static class ImageUploadEndpoints
         }
 
         var idle = TimeSpan.FromSeconds(options.Value.Images.TransferIdleTimeoutSeconds);
-        await using var body = new SourceStream(context.Request.Body, idle, (stalled, e) => new TransferInterruptedException(
+        await using var body = new SourceStream(context.Request.Body, idle, clock, (stalled, e) => new TransferInterruptedException(
             stalled ? $"No data arrived for {idle.TotalSeconds:0} seconds. {ImageTransferService.UploadStoppedReason}" : ImageTransferService.UploadStoppedReason, e));
         try
         {

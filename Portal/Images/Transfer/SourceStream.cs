@@ -7,7 +7,7 @@ namespace Portal.Images.Transfer;
 /// a stalled client or a slow-loris server must not hold a transfer forever, while an honest multi-GB
 /// transfer may take as long as it needs.
 /// </summary>
-public sealed class SourceStream(Stream inner, TimeSpan idleTimeout, Func<bool, Exception?, Exception> fail) : Stream
+public sealed class SourceStream(Stream inner, TimeSpan idleTimeout, TimeProvider clock, Func<bool, Exception?, Exception> fail) : Stream
 {
     public override bool CanRead => true;
     public override bool CanSeek => false;
@@ -17,11 +17,11 @@ public sealed class SourceStream(Stream inner, TimeSpan idleTimeout, Func<bool, 
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        idle.CancelAfter(idleTimeout);
+        using var idle = new CancellationTokenSource(idleTimeout, clock);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
         try
         {
-            return await inner.ReadAsync(buffer, idle.Token);
+            return await inner.ReadAsync(buffer, either.Token);
         }
         catch (Exception e) when (idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
