@@ -1,6 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
-
 using Portal.Images.Inspection;
 
 namespace Portal.Tests.Images.Inspection;
@@ -31,7 +29,6 @@ public sealed class RobustnessTests(ImageFixtures fixtures)
     public void RandomBuffersNeverThrowNorCaptureMoreThanTheBound()
     {
         var random = new Random(20240702);
-        var inspecting = new Stopwatch();
         for (var i = 0; i < 5000; i++)
         {
             var bytes = new byte[random.Next(4) switch
@@ -44,23 +41,17 @@ public sealed class RobustnessTests(ImageFixtures fixtures)
             random.NextBytes(bytes);
             Plant(bytes, random);
 
-            inspecting.Start();
             var result = InspectInRandomChunks(bytes, random);
-            inspecting.Stop();
 
             Assert.True(Enum.IsDefined(result.Format));
             Assert.True(result.VirtualSize is null or >= 0);
         }
-
-        // About 1 ms a case on a slow machine; a per-case blow-up (quadratic rescans, huge buffers) shows here.
-        Assert.InRange(inspecting.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(15));
     }
 
     [Fact]
     public void MutatedFixtureHeadersNeverThrowNorCaptureMoreThanTheBound()
     {
         var random = new Random(42);
-        var inspecting = new Stopwatch();
         var cases = 0;
         string[] names = [.. ImageFixtures.Safe.Keys, "backing.qcow2", "datafile.qcow2", "extl2.qcow2", "disk.qed"];
         foreach (var name in names)
@@ -89,9 +80,7 @@ public sealed class RobustnessTests(ImageFixtures fixtures)
                     bytes[offset] ^= (byte)random.Next(1, 256);
                 }
 
-                inspecting.Start();
                 var result = InspectInRandomChunks(bytes, random);
-                inspecting.Stop();
                 cases++;
 
                 Assert.True(Enum.IsDefined(result.Format));
@@ -100,7 +89,6 @@ public sealed class RobustnessTests(ImageFixtures fixtures)
         }
 
         Assert.Equal(names.Length * 400, cases);
-        Assert.InRange(inspecting.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(20));
     }
 
     public static TheoryData<string, int, ulong, bool, string> HostileFields => new()
@@ -188,20 +176,21 @@ public sealed class RobustnessTests(ImageFixtures fixtures)
     }
 
     [Fact]
-    public void FeedingGigabytesPastTheHeadersCostsNothingPerByte()
+    public void FeedingGigabytesPastTheHeadersReadsNoneOfThem()
     {
         var chunk = new byte[1024 * 1024];
         var inspector = new ImageFormatInspector();
-        var watch = Stopwatch.StartNew();
-        for (var i = 0; i < 8 * 1024; i++)
+        inspector.Feed(chunk);
+        var readForTheHeaders = inspector.BytesCopied;
+
+        for (var i = 1; i < 8 * 1024; i++)
         {
             inspector.Feed(chunk);
         }
 
-        watch.Stop();
-
-        // 8 GiB: reading every byte even once would take seconds; skipping them takes microseconds.
-        Assert.InRange(watch.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+        // 8 GiB: after the first 64 KiB of headers (and the tail ring of the first chunk) no byte is even copied.
+        Assert.InRange(readForTheHeaders, 64 * 1024, (64 * 1024) + VmdkSparseReader.FooterLength);
+        Assert.Equal(readForTheHeaders, inspector.BytesCopied);
         Assert.Equal(8L << 30, inspector.BytesSeen);
         Assert.Equal(new InspectionResult(DetectedFormat.Raw, 8L << 30, null), inspector.Complete());
         Assert.InRange(inspector.CapturedBytes, 0, 64 * 1024);
@@ -231,9 +220,14 @@ public sealed class RobustnessTests(ImageFixtures fixtures)
         }
     }
 
+    /// <summary>
+    /// Feeds the bytes in chunks of random sizes and checks that the inspector's work stays bounded: what it holds, and
+    /// what it copies out of the chunks (the capture regions, plus at most the VMDK tail ring per chunk).
+    /// </summary>
     private static InspectionResult InspectInRandomChunks(ReadOnlySpan<byte> bytes, Random random)
     {
         var inspector = new ImageFormatInspector();
+        long tailAllowance = 0;
         for (var offset = 0; offset < bytes.Length;)
         {
             var size = Math.Min(bytes.Length - offset, random.Next(3) switch
@@ -244,7 +238,9 @@ public sealed class RobustnessTests(ImageFixtures fixtures)
             });
             inspector.Feed(bytes.Slice(offset, size));
             offset += size;
+            tailAllowance += Math.Min(size, VmdkSparseReader.FooterLength);
             Assert.InRange(inspector.CapturedBytes, 0, ImageFormatInspector.MaxCapturedBytes);
+            Assert.InRange(inspector.BytesCopied, 0, ImageFormatInspector.MaxCapturedBytes + tailAllowance);
         }
 
         var result = inspector.Complete();

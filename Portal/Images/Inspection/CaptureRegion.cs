@@ -25,26 +25,29 @@ internal sealed class CaptureRegion(long offset, int length, byte? terminator = 
 
     public ReadOnlySpan<byte> Data => _buffer.AsSpan(0, Filled);
 
-    public void Capture(ReadOnlySpan<byte> chunk, long chunkStart)
+    /// <returns>The bytes taken from <paramref name="chunk"/>.</returns>
+    public int Capture(ReadOnlySpan<byte> chunk, long chunkStart)
     {
         if (IsComplete || IsMissed)
         {
-            return;
+            return 0;
         }
 
         var chunkEnd = chunkStart + chunk.Length;
         if (Next >= chunkEnd)
         {
-            return;
+            return 0;
         }
 
         if (Next < chunkStart)
         {
             IsMissed = true;
-            return;
+            return 0;
         }
 
+        var before = Filled;
         Append(chunk[(int)(Next - chunkStart)..]);
+        return Filled - before;
     }
 
     /// <summary>Copies what <paramref name="source"/> already holds at this region's next position.</summary>

@@ -39,6 +39,12 @@ public sealed class ImageFormatInspector
 
     public long BytesSeen { get; private set; }
 
+    /// <summary>
+    /// Bytes copied out of the chunks fed so far: the inspector's work on the stream. Never more than
+    /// <see cref="MaxCapturedBytes"/> plus, while a stream-optimized VMDK keeps its tail, the tail's length per chunk.
+    /// </summary>
+    internal long BytesCopied { get; private set; }
+
     /// <summary>Bytes of the stream held right now; never more than <see cref="MaxCapturedBytes"/>.</summary>
     public int CapturedBytes => _regions.Sum(static region => region.Filled) + _tail.Count;
 
@@ -77,7 +83,7 @@ public sealed class ImageFormatInspector
         BytesSeen += chunk.Length;
         if (_keepTail)
         {
-            _tail.Append(chunk);
+            BytesCopied += _tail.Append(chunk);
         }
 
         if (_pending.Count == 0)
@@ -89,7 +95,7 @@ public sealed class ImageFormatInspector
         foreach (var region in _pending)
         {
             var next = region.Next;
-            region.Capture(chunk, chunkStart);
+            BytesCopied += region.Capture(chunk, chunkStart);
             progressed |= region.Next != next || region.IsMissed;
         }
 
@@ -109,7 +115,7 @@ public sealed class ImageFormatInspector
 
             for (var i = known; i < _regions.Count; i++)
             {
-                _regions[i].Capture(chunk, chunkStart);
+                BytesCopied += _regions[i].Capture(chunk, chunkStart);
             }
         }
 

@@ -8,14 +8,15 @@ internal sealed class TailBuffer(int capacity)
 
     public int Count { get; private set; }
 
-    public void Append(ReadOnlySpan<byte> chunk)
+    /// <returns>The bytes copied: never more than the ring holds.</returns>
+    public int Append(ReadOnlySpan<byte> chunk)
     {
         if (chunk.Length >= _ring.Length)
         {
             chunk[^_ring.Length..].CopyTo(_ring);
             _start = 0;
             Count = _ring.Length;
-            return;
+            return _ring.Length;
         }
 
         var end = (_start + Count) % _ring.Length;
@@ -32,6 +33,8 @@ internal sealed class TailBuffer(int capacity)
         {
             Count = total;
         }
+
+        return chunk.Length;
     }
 
     public byte[] ToArray()
