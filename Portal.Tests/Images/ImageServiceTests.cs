@@ -316,12 +316,13 @@ public sealed class ImageServiceTests : IDisposable
 
         var image = await Service.CreateAsync(Callers.Alice, new CreateImageRequest { Name = "announced", FileName = "a.raw", FileSize = 1, DiskFormat = DiskFormat.Raw });
 
-        await Task.Delay(50);
-        lock (seen)
+        await Eventually.TrueAsync(() =>
         {
-            Assert.Contains(seen, c => c.ImageId == image.Id && c.Status == ImageStatus.Queued);
-        }
-
+            lock (seen)
+            {
+                return seen.Any(c => c.ImageId == image.Id && c.Status == ImageStatus.Queued);
+            }
+        });
         Assert.False(bobSaw);
     }
 
