@@ -13,6 +13,7 @@ using Portal.Tests.Support;
 
 namespace Portal.Tests.Components;
 
+[Trait(TestCategories.Category, TestCategories.Integration)]
 public sealed class CreateImageDialogTests : PortalComponentTest
 {
     /// <summary>Everything the browser holds of the picked file: its first MiB is asked for, never more.</summary>

@@ -8,6 +8,7 @@ using Portal.Tests.Support;
 
 namespace Portal.Tests.Components;
 
+[Trait(TestCategories.Category, TestCategories.Integration)]
 public sealed class ImageDetailsPageTests : PortalComponentTest
 {
     private IRenderedComponent<ImageDetailsPage> RenderDetails(Guid id) =>
