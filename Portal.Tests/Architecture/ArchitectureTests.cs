@@ -2,6 +2,7 @@ using System.Reflection;
 using Microsoft.AspNetCore.Components;
 using NetArchTest.Rules;
 using Portal.Images;
+using Portal.Tests.Support;
 
 namespace Portal.Tests.Architecture;
 
@@ -10,6 +11,7 @@ namespace Portal.Tests.Architecture;
 /// HTTP, so that the pages, the upload endpoint and a future API all sit on the same rules. Razor components,
 /// endpoint classes (*Endpoints) and the browser's upload adapter are the UI and HTTP edges inside those folders.
 /// </summary>
+[Trait(TestCategories.Category, TestCategories.Unit)]
 public sealed class ArchitectureTests
 {
     private static readonly Assembly PortalAssembly = typeof(Image).Assembly;

@@ -1,5 +1,6 @@
 namespace Portal.Tests.Benchmarks;
 
+[Trait(TestCategories.Category, TestCategories.Unit)]
 public sealed class UploadBenchmarkOptionsTests
 {
     [Fact]

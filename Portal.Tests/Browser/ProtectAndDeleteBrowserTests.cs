@@ -3,6 +3,7 @@ using Portal.Tests.Support;
 
 namespace Portal.Tests.Browser;
 
+[Trait(TestCategories.Category, TestCategories.Browser)]
 [Collection(HeavyTests.Name)]
 public sealed class ProtectAndDeleteBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {

@@ -9,6 +9,7 @@ public sealed class SmallQuotaBrowser : BrowserFixture
     protected override void Configure(KestrelPortal app) => app.With("Portal:Storage:DefaultQuotaGb", "0.05");
 }
 
+[Trait(TestCategories.Category, TestCategories.Browser)]
 [Collection(HeavyTests.Name)]
 public sealed class QuotaBrowserTests(SmallQuotaBrowser browser, UploadFiles files) : IClassFixture<SmallQuotaBrowser>, IClassFixture<UploadFiles>
 {

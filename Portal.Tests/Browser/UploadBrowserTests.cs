@@ -38,6 +38,7 @@ public sealed class UploadFiles : IDisposable
     public void Dispose() => Directory.Delete(Folder, recursive: true);
 }
 
+[Trait(TestCategories.Category, TestCategories.Browser)]
 [Collection(HeavyTests.Name)]
 public sealed class UploadBrowserTests(BrowserFixture browser, UploadFiles files) : IClassFixture<BrowserFixture>, IClassFixture<UploadFiles>
 {

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using MudBlazor.Extensions;
+using Microsoft.JSInterop;
+using Portal.Images.Catalog;
 using Portal.Images;
 using Portal.Images.Components;
 using Portal.Images.Transfer;
@@ -11,17 +13,53 @@ using Portal.Tests.Support;
 
 namespace Portal.Tests.Components;
 
+[Trait(TestCategories.Category, TestCategories.Integration)]
 public sealed class CreateImageDialogTests : PortalComponentTest
 {
+    /// <summary>Everything the browser holds of the picked file: its first MiB is asked for, never more.</summary>
+    private const int HeadBytes = 1 << 20;
+
+    /// <summary>
+    /// Opens the dialog. Its file picker wires the drop zone and the hidden input to the browser when it first
+    /// renders (checked here) and lets the browser forget the picked file when it goes.
+    /// </summary>
     private async Task<IRenderedComponent<MudDialogProvider>> OpenAsync(Portal.Accounts.Caller caller)
     {
+        JSInterop.SetupVoid("portalUploads.attachPicker", _ => true).SetVoidResult();
+        JSInterop.SetupVoid("portalUploads.forget", _ => true).SetVoidResult();
         var provider = RenderProviders();
         var dialogs = Services.GetRequiredService<IDialogService>();
         var parameters = new DialogParameters<CreateImageDialog> { { d => d.Caller, caller } };
         await provider.InvokeAsync(() => dialogs.ShowAsync<CreateImageDialog>("Create image", parameters));
         provider.WaitForAssertion(() => provider.Find(".mud-dialog"));
+
+        var zone = provider.FindComponent<FileDropZone>();
+        provider.WaitForAssertion(() => JSInterop.VerifyInvoke("portalUploads.attachPicker"));
+        var attach = JSInterop.VerifyInvoke("portalUploads.attachPicker");
+        attach.Arguments[0].ShouldBeElementReferenceTo(provider.Find("[data-testid=file-drop-zone]"));
+        attach.Arguments[1].ShouldBeElementReferenceTo(provider.Find("input[type=file]"));
+        Assert.Equal(zone.Instance.Key, attach.Arguments[2]);
+        Assert.IsType<DotNetObjectReference<FileDropZone>>(attach.Arguments[3]);
         return provider;
     }
+
+    /// <summary>The browser hands over the start of the picked file.</summary>
+    private void BrowserReadsTheHead(byte[] head) =>
+        JSInterop.Setup<IJSStreamReference>("portalUploads.headOf", _ => true).SetResult(new BytesStreamReference(head));
+
+    /// <summary>The browser could not read the picked file (moved, no permission): only its name is known.</summary>
+    private void BrowserCannotReadTheHead() =>
+        JSInterop.Setup<IJSStreamReference>("portalUploads.headOf", _ => true).SetException(new JSException("NotReadableError"));
+
+    /// <summary>The dialog asked the browser for the first MiB of the file the drop zone picked, once.</summary>
+    private void VerifyHeadWasAskedFor(IRenderedComponent<FileDropZone> zone)
+    {
+        var head = JSInterop.VerifyInvoke("portalUploads.headOf");
+        Assert.Equal([zone.Instance.Key, HeadBytes], head.Arguments);
+    }
+
+    /// <summary>A real qcow2 image (qemu-img accepts these, see SparseQcow2Tests): 1 GiB virtual, 384 KiB of file.</summary>
+    private static byte[] Qcow2File() => SparseQcow2.Create(1L << 30, "Portal test image");
 
     private static IReadOnlyList<string> Labels(IRenderedComponent<MudDialogProvider> dialog) =>
         dialog.FindAll("label").Select(l => l.TextContent.Replace("*", "").Trim()).Where(t => t.Length > 0).ToList();
@@ -52,11 +90,13 @@ public sealed class CreateImageDialogTests : PortalComponentTest
     public async Task UrlSourceShowsTheImageUrlFieldInsteadOfTheFilePicker()
     {
         var dialog = await OpenAsync(Callers.Alice);
+        var pickerKey = dialog.FindComponent<FileDropZone>().Instance.Key;
 
         dialog.FindAll("input[type=radio]").Single(r => r.ParentElement!.ParentElement!.TextContent.Contains("URL")).Click();
 
         dialog.WaitForAssertion(() => Assert.Contains("Image URL", Labels(dialog)));
         Assert.Empty(dialog.FindAll("[aria-label='Choose an image file']"));
+        Assert.Equal([pickerKey], JSInterop.VerifyInvoke("portalUploads.forget").Arguments);
     }
 
     [Fact]
@@ -119,9 +159,11 @@ public sealed class CreateImageDialogTests : PortalComponentTest
     {
         var dialog = await OpenAsync(Callers.Alice);
         var zone = dialog.FindComponent<FileDropZone>();
+        BrowserCannotReadTheHead();
 
         await zone.InvokeAsync(() => zone.Instance.OnFilePicked(fileName, 123_456));
 
+        VerifyHeadWasAskedFor(zone);
         dialog.WaitForAssertion(() => Assert.Contains(hint, dialog.Markup));
         Assert.Equal(format, SelectedFormat(dialog)?.ToApiName());
         Assert.Contains(Path.GetFileNameWithoutExtension(fileName), dialog.FindAll("input").Select(i => i.GetAttribute("value")));
@@ -132,9 +174,11 @@ public sealed class CreateImageDialogTests : PortalComponentTest
     {
         var dialog = await OpenAsync(Callers.Alice);
         var zone = dialog.FindComponent<FileDropZone>();
+        BrowserCannotReadTheHead();
 
         await zone.InvokeAsync(() => zone.Instance.OnFilePicked("backup.bin", 10));
 
+        VerifyHeadWasAskedFor(zone);
         Assert.Null(SelectedFormat(dialog));
     }
 
@@ -143,19 +187,96 @@ public sealed class CreateImageDialogTests : PortalComponentTest
     {
         var dialog = await OpenAsync(Callers.Alice);
         var zone = dialog.FindComponent<FileDropZone>();
+        var qcow2 = Qcow2File();
+        BrowserReadsTheHead(qcow2);
         JSInterop.Setup<bool>("portalUploads.start", _ => true).SetResult(true);
-        await zone.InvokeAsync(() => zone.Instance.OnFilePicked("web.qcow2", 1_000_000));
+        await zone.InvokeAsync(() => zone.Instance.OnFilePicked("web.qcow2", qcow2.Length));
         var pickerKey = zone.Instance.Key;
+        VerifyHeadWasAskedFor(zone);
+        Assert.Empty(dialog.FindAll("[data-testid=format-warning]"));
 
         Click(dialog, "Create image");
 
         dialog.WaitForAssertion(() => Assert.Empty(dialog.FindAll(".mud-dialog")));
         var image = Assert.Single((await Harness.Service.ListAsync(Callers.Alice, new ImageQuery())).Items);
         Assert.Equal(("web", ImageStatus.Queued, DiskFormat.Qcow2), (image.Name, image.Status, image.DiskFormat));
-        var start = Assert.Single(JSInterop.Invocations, i => i.Identifier == "portalUploads.start");
+        var start = JSInterop.VerifyInvoke("portalUploads.start");
         Assert.Equal(pickerKey, start.Arguments[0]);
+        Assert.Equal(image.Id.ToString("D"), start.Arguments[1]);
         Assert.Equal($"/v2/images/{image.Id}/file", start.Arguments[2]);
+        Assert.False(string.IsNullOrEmpty(Assert.IsType<string>(start.Arguments[3])));
+        Assert.IsType<DotNetObjectReference<BrowserUploads>>(start.Arguments[4]);
+        Assert.Equal([pickerKey], JSInterop.VerifyInvoke("portalUploads.forget").Arguments);
         Assert.Equal(UploadOutcome.Running, Services.GetRequiredService<BrowserUploads>().Find(image.Id)?.Outcome);
+    }
+
+    [Fact]
+    public async Task FormatIsDetectedFromTheFirstMebibyteOfThePickedFile()
+    {
+        var dialog = await OpenAsync(Callers.Alice);
+        var zone = dialog.FindComponent<FileDropZone>();
+        var qcow2 = Qcow2File();
+        BrowserReadsTheHead(qcow2);
+
+        // Neither the name nor the extension says qcow2: only the bytes do.
+        await zone.InvokeAsync(() => zone.Instance.OnFilePicked("backup.bin", qcow2.Length));
+
+        VerifyHeadWasAskedFor(zone);
+        dialog.WaitForAssertion(() => Assert.Equal(DiskFormat.Qcow2, SelectedFormat(dialog)));
+        Assert.Contains("Detected from the file's contents: qcow2 (compat 1.1).", dialog.Markup);
+        Assert.Empty(dialog.FindAll("[data-testid=format-warning]"));
+    }
+
+    [Fact]
+    public async Task ContentsOutweighTheExtensionWhenTheyDisagree()
+    {
+        var dialog = await OpenAsync(Callers.Alice);
+        var zone = dialog.FindComponent<FileDropZone>();
+        var qcow2 = Qcow2File();
+        BrowserReadsTheHead(qcow2);
+
+        await zone.InvokeAsync(() => zone.Instance.OnFilePicked("disk.raw", qcow2.Length));
+
+        VerifyHeadWasAskedFor(zone);
+        dialog.WaitForAssertion(() => Assert.Equal(DiskFormat.Qcow2, SelectedFormat(dialog)));
+        Assert.Contains("Detected from the file's contents: qcow2", dialog.Markup);
+        Assert.DoesNotContain("Chosen from the file name", dialog.Markup);
+    }
+
+    [Fact]
+    public async Task DeclaringAnotherFormatThanTheDetectedOneWarnsThatTheUploadWouldBeRefused()
+    {
+        var dialog = await OpenAsync(Callers.Alice);
+        var zone = dialog.FindComponent<FileDropZone>();
+        var qcow2 = Qcow2File();
+        BrowserReadsTheHead(qcow2);
+        await zone.InvokeAsync(() => zone.Instance.OnFilePicked("disk.img", qcow2.Length));
+        dialog.WaitForAssertion(() => Assert.Equal(DiskFormat.Qcow2, SelectedFormat(dialog)));
+
+        var select = dialog.FindComponents<MudSelect<DiskFormat?>>().Single();
+        await select.InvokeAsync(() => select.Instance.ValueChanged.InvokeAsync(DiskFormat.Raw));
+
+        dialog.WaitForAssertion(() => Assert.Equal(
+            "This upload would be refused: Declared raw, but the data is a qcow2 image.",
+            dialog.Find("[data-testid=format-warning]").TextContent.Trim()));
+    }
+
+    [Fact]
+    public async Task UnsafeImageIsWarnedAboutBeforeTheUpload()
+    {
+        var dialog = await OpenAsync(Callers.Alice);
+        var zone = dialog.FindComponent<FileDropZone>();
+        var qcow2 = Qcow2File();
+        // A backing file: the hypervisor would read a host file the customer names.
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(qcow2.AsSpan(8), 512);
+        BrowserReadsTheHead(qcow2);
+
+        await zone.InvokeAsync(() => zone.Instance.OnFilePicked("disk.qcow2", qcow2.Length));
+
+        dialog.WaitForAssertion(() => Assert.Equal(
+            "This upload would be refused: The qcow2 image refers to a backing file.",
+            dialog.Find("[data-testid=format-warning]").TextContent.Trim()));
+        Assert.Equal(DiskFormat.Qcow2, SelectedFormat(dialog));
     }
 
     private static DiskFormat? SelectedFormat(IRenderedComponent<MudDialogProvider> dialog) =>

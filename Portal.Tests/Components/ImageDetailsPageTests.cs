@@ -1,12 +1,14 @@
 using Bunit;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
 using Portal.Images;
 using Portal.Images.Pages;
 using Portal.Tests.Support;
 
 namespace Portal.Tests.Components;
 
+[Trait(TestCategories.Category, TestCategories.Integration)]
 public sealed class ImageDetailsPageTests : PortalComponentTest
 {
     private IRenderedComponent<ImageDetailsPage> RenderDetails(Guid id) =>
@@ -45,6 +47,23 @@ public sealed class ImageDetailsPageTests : PortalComponentTest
 
         Assert.NotNull(page.Find("button[aria-label='Copy checksum']"));
         Assert.NotNull(page.Find("button[aria-label='Copy SHA-512']"));
+    }
+
+    [Theory]
+    [InlineData(true, "Checksum copied to the clipboard.")]
+    [InlineData(false, "The browser did not allow copying. Select the text and copy it by hand.")]
+    public async Task CopyChecksumHandsTheChecksumToTheBrowsersClipboardAndSaysWhetherItWorked(bool browserCopied, string message)
+    {
+        var image = await Harness.AddImageAsync(Callers.Alice, "hashed");
+        RenderProviders();
+        JSInterop.Setup<bool>("portal.copyText", _ => true).SetResult(browserCopied);
+        var page = RenderDetails(image.Id);
+        page.WaitForAssertion(() => page.Find("button[aria-label='Copy checksum']"));
+
+        page.Find("button[aria-label='Copy checksum']").Click();
+
+        Assert.Equal([image.Checksum], JSInterop.VerifyInvoke("portal.copyText").Arguments);
+        page.WaitForAssertion(() => Assert.Contains(Services.GetRequiredService<ISnackbar>().ShownSnackbars, s => s.Message == message));
     }
 
     [Fact]

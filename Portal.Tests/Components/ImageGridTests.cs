@@ -5,6 +5,7 @@ using Portal.Tests.Support;
 
 namespace Portal.Tests.Components;
 
+[Trait(TestCategories.Category, TestCategories.Integration)]
 public sealed class ImageGridTests : PortalComponentTest
 {
     [Fact]

@@ -4,6 +4,7 @@ using Portal.Tests.Support;
 
 namespace Portal.Tests.Components;
 
+[Trait(TestCategories.Category, TestCategories.Integration)]
 public sealed class UsagePanelTests : PortalComponentTest
 {
     [Fact]

@@ -3,6 +3,7 @@ using Portal.Tests.Support;
 
 namespace Portal.Tests.Http;
 
+[Trait(TestCategories.Category, TestCategories.Integration)]
 public sealed class ConfigurationTests
 {
     private sealed class MisconfiguredApp(string key, string value) : PortalAppFactory

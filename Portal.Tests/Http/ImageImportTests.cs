@@ -42,6 +42,7 @@ public sealed class ImportPortal : KestrelPortal
     }
 }
 
+[Trait(TestCategories.Category, TestCategories.Integration)]
 public sealed class ImageImportTests(ImportPortal portal) : IClassFixture<ImportPortal>
 {
     [Fact]
@@ -132,6 +133,7 @@ public sealed class ImageImportTests(ImportPortal portal) : IClassFixture<Import
     }
 }
 
+[Trait(TestCategories.Category, TestCategories.Integration)]
 public sealed class ImportWithoutLoopbackTests(UploadPortal portal) : IClassFixture<UploadPortal>
 {
     [Fact]

@@ -3,6 +3,7 @@ using Portal.Tests.Support;
 
 namespace Portal.Tests.Http;
 
+[Trait(TestCategories.Category, TestCategories.Integration)]
 public sealed class ImagePagesHttpTests : IClassFixture<PortalAppFactory>
 {
     private readonly PortalAppFactory _app;

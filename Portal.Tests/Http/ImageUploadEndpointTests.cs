@@ -13,6 +13,7 @@ public sealed class UploadPortal : KestrelPortal
     public UploadPortal() => With("Portal:Images:MaxImageSizeBytes", MaxImageSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
 }
 
+[Trait(TestCategories.Category, TestCategories.Integration)]
 public sealed class ImageUploadEndpointTests(UploadPortal portal) : IClassFixture<UploadPortal>
 {
     [Fact]

@@ -7,6 +7,7 @@ using Portal.Tests.Support;
 namespace Portal.Tests.Http;
 
 /// <summary>Real disk images made by qemu-img, uploaded through the HTTP endpoint and judged by the inspector.</summary>
+[Trait(TestCategories.Category, TestCategories.Integration)]
 [Collection(ImageFixtureCollection.Name)]
 public sealed class InspectedUploadTests(UploadPortal portal, ImageFixtures fixtures) : IClassFixture<UploadPortal>
 {

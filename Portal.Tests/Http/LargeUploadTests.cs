@@ -4,6 +4,7 @@ using Portal.Tests.Support;
 
 namespace Portal.Tests.Http;
 
+[Trait(TestCategories.Category, TestCategories.Integration)]
 [Collection(HeavyTests.Name)]
 public sealed class LargeUploadTests(KestrelPortal portal) : IClassFixture<KestrelPortal>
 {

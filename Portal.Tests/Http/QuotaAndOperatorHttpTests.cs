@@ -13,6 +13,7 @@ public sealed class QuotaPortal : KestrelPortal
     public QuotaPortal() => With("Portal:Storage:DefaultQuotaGb", "0.03");
 }
 
+[Trait(TestCategories.Category, TestCategories.Integration)]
 public sealed class QuotaAndOperatorHttpTests(QuotaPortal portal) : IClassFixture<QuotaPortal>
 {
     private const long Quota = 30_000_000;

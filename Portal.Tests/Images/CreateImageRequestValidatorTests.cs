@@ -7,6 +7,7 @@ using Portal.Tests.Support;
 
 namespace Portal.Tests.Images;
 
+[Trait(TestCategories.Category, TestCategories.Unit)]
 public sealed class CreateImageRequestValidatorTests
 {
     private const long MaxSize = 1L << 40;

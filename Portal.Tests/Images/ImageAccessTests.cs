@@ -16,6 +16,7 @@ namespace Portal.Tests.Images;
 /// Each cell is checked, for every status, through the lists (Private images / Public images tabs), the
 /// details lookup, the in-memory policy and live events: all four must give the same answer.
 /// </summary>
+[Trait(TestCategories.Category, TestCategories.Integration)]
 public sealed class ImageAccessTests : IDisposable
 {
     private readonly ImageServiceHarness _harness = new();

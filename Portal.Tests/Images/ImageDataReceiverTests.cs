@@ -4,6 +4,7 @@ using Portal.Images.Transfer;
 
 namespace Portal.Tests.Images;
 
+[Trait(TestCategories.Category, TestCategories.Unit)]
 public sealed class ImageDataReceiverTests
 {
     private static byte[] RandomData(int length)

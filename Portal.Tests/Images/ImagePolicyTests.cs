@@ -6,6 +6,7 @@ using Portal.Tests.Support;
 namespace Portal.Tests.Images;
 
 /// <summary>The decisions pages bind to are the ones the entity enforces: same answer, same sentence.</summary>
+[Trait(TestCategories.Category, TestCategories.Unit)]
 public sealed class ImagePolicyTests
 {
     private static readonly DateTime Now = new(2026, 11, 30, 12, 0, 0, DateTimeKind.Utc);

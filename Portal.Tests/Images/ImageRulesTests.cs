@@ -5,6 +5,7 @@ using Portal.Tests.Support;
 
 namespace Portal.Tests.Images;
 
+[Trait(TestCategories.Category, TestCategories.Unit)]
 public sealed class ImageRulesTests
 {
     private static readonly DateTime Now = new(2026, 11, 20, 8, 0, 0, DateTimeKind.Utc);

@@ -4,6 +4,7 @@ using Portal.Tests.Support;
 
 namespace Portal.Tests.Images;
 
+[Trait(TestCategories.Category, TestCategories.Integration)]
 public sealed class ImageServiceTests : IDisposable
 {
     private readonly ImageServiceHarness _harness = new();

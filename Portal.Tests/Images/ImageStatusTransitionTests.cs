@@ -2,6 +2,7 @@ using Portal.Images;
 
 namespace Portal.Tests.Images;
 
+[Trait(TestCategories.Category, TestCategories.Unit)]
 public sealed class ImageStatusTransitionTests
 {
     // Glance's table (plus importing → killed), written out independently of the production code so that a change to either is noticed.

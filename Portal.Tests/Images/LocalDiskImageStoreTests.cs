@@ -3,6 +3,7 @@ using Portal.Images;
 
 namespace Portal.Tests.Images;
 
+[Trait(TestCategories.Category, TestCategories.Integration)]
 public sealed class LocalDiskImageStoreTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("portal-store-").FullName;

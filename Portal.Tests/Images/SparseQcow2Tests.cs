@@ -3,6 +3,7 @@ using Portal.Tests.Support;
 
 namespace Portal.Tests.Images;
 
+[Trait(TestCategories.Category, TestCategories.Integration)]
 public sealed class SparseQcow2Tests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("portal-qcow2-").FullName;

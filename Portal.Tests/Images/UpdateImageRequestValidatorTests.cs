@@ -2,6 +2,7 @@ using Portal.Images;
 
 namespace Portal.Tests.Images;
 
+[Trait(TestCategories.Category, TestCategories.Unit)]
 public sealed class UpdateImageRequestValidatorTests
 {
     private readonly UpdateImageRequestValidator _validator = new();

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Bunit;
 using MudBlazor;
+using MudBlazor.Interop;
 using MudBlazor.Services;
 using Portal.Accounts;
 
@@ -11,7 +12,10 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
 {
     protected PortalComponentTest()
     {
-        JSInterop.Mode = JSRuntimeMode.Loose;
+        // Strict: a JS call nobody set up fails the test, so a changed portal call cannot pass unnoticed. The portal's
+        // own calls are set up (and verified) by the tests that cause them; MudBlazor's internals are set up here.
+        JSInterop.Mode = JSRuntimeMode.Strict;
+        SetUpMudBlazorInterop();
         Services.AddMudServices(options => options.PopoverOptions.CheckForPopoverProvider = false);
         Harness = new ImageServiceHarness(Services, Services);
         Authorization = AddAuthorization();
@@ -31,6 +35,20 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
             new Claim(ClaimTypes.NameIdentifier, caller.UserId),
             new Claim(ClaimTypes.Email, caller.Email),
             new Claim(Caller.AccountClaim, caller.AccountId.ToString()));
+    }
+
+    /// <summary>
+    /// What MudBlazor's components ask the browser for: popovers, key interceptors, focus, scroll locking and blur
+    /// events answer nothing; the popover provider count, element sizes and positions (tabs, charts) answer defaults.
+    /// </summary>
+    private void SetUpMudBlazorInterop()
+    {
+        JSInterop.SetupVoid(invocation => invocation.Identifier.StartsWith("mud", StringComparison.Ordinal)).SetVoidResult();
+        JSInterop.Setup<int>("mudpopoverHelper.countProviders").SetResult(1);
+        JSInterop.Setup<BoundingClientRect>("mudElementRef.getBoundingClientRect", _ => true).SetResult(new BoundingClientRect());
+        JSInterop.Setup<BoundingClientRect[]>("mudResizeObserver.connect", _ => true).SetResult([]);
+        JSInterop.Setup<ElementSize>("mudGetSvgBBox", _ => true).SetResult(new ElementSize { Width = 0, Height = 0 });
+        JSInterop.Setup<ElementSize>("mudObserveElementSize", _ => true).SetResult(new ElementSize { Width = 0, Height = 0 });
     }
 
     /// <summary>Renders the providers MudBlazor's popovers and dialogs draw into.</summary>

@@ -6,6 +6,7 @@ using Portal.Images.Import;
 
 namespace Portal.Tests.Images.Import;
 
+[Trait(TestCategories.Category, TestCategories.Unit)]
 public sealed class ImportOptionsTests
 {
     [Fact]

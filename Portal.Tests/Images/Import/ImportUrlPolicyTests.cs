@@ -4,6 +4,7 @@ using Portal.Images.Import;
 
 namespace Portal.Tests.Images.Import;
 
+[Trait(TestCategories.Category, TestCategories.Unit)]
 public sealed class ImportUrlPolicyTests
 {
     private static readonly ImportUrlPolicy Policy = PolicyWith(_ => { });

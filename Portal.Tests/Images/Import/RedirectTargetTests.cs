@@ -3,6 +3,7 @@ using Portal.Images.Import;
 
 namespace Portal.Tests.Images.Import;
 
+[Trait(TestCategories.Category, TestCategories.Unit)]
 public sealed class RedirectTargetTests
 {
     private static readonly ImportUrlPolicy Policy = new(Options.Create(new ImportOptions()));

@@ -11,6 +11,7 @@ using Portal.Tests.Support;
 namespace Portal.Tests.Images.Import;
 
 /// <summary>The downloader against a real HTTP server on 127.0.0.1; nothing here leaves the machine.</summary>
+[Trait(TestCategories.Category, TestCategories.Integration)]
 public sealed class UrlDownloaderTests(LoopbackImageServer server) : IClassFixture<LoopbackImageServer>
 {
     /// <summary>The downloader's clock: timeouts pass only when a test moves it.</summary>

@@ -4,6 +4,7 @@ using Portal.Tests.Support;
 
 namespace Portal.Tests.Images.Inspection;
 
+[Trait(TestCategories.Category, TestCategories.Integration)]
 [Collection(ImageFixtureCollection.Name)]
 public sealed class FixtureInspectionTests(ImageFixtures fixtures)
 {

@@ -3,6 +3,7 @@ using Portal.Images.Inspection;
 
 namespace Portal.Tests.Images.Inspection;
 
+[Trait(TestCategories.Category, TestCategories.Unit)]
 public sealed class FormatDecisionTests
 {
     private static readonly HashSet<(DiskFormat, DetectedFormat)> AcceptedPairs =

@@ -5,6 +5,7 @@ using Portal.Images.Inspection;
 
 namespace Portal.Tests.Images.Inspection;
 
+[Trait(TestCategories.Category, TestCategories.Integration)]
 [Collection(ImageFixtureCollection.Name)]
 public sealed class PolyglotAndPartitionTests(ImageFixtures fixtures)
 {

@@ -2,6 +2,7 @@ using Portal.Images.Usage;
 
 namespace Portal.Tests.Images.Usage;
 
+[Trait(TestCategories.Category, TestCategories.Unit)]
 public sealed class StorageAccrualTests
 {
     private const long TenGb = 10_000_000_000;

@@ -5,6 +5,7 @@ using Portal.Tests.Support;
 
 namespace Portal.Tests.Images.Usage;
 
+[Trait(TestCategories.Category, TestCategories.Integration)]
 public sealed class StorageQuotaTests : IDisposable
 {
     /// <summary>A quota of 10 MB (10^7 bytes) for every account.</summary>

@@ -5,6 +5,7 @@ using Portal.Tests.Support;
 
 namespace Portal.Tests.Images.Usage;
 
+[Trait(TestCategories.Category, TestCategories.Integration)]
 public sealed class UsageServiceTests : IDisposable
 {
     private readonly ImageServiceHarness _harness = new(Priced);

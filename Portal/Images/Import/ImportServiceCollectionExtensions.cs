@@ -5,7 +5,10 @@ namespace Portal.Images.Import;
 
 public static class ImportServiceCollectionExtensions
 {
-    /// <summary>Registers <see cref="ImportOptions"/> (section "Portal:Import"), <see cref="ImportUrlPolicy"/> and <see cref="UrlDownloader"/>.</summary>
+    /// <summary>
+    /// Registers <see cref="ImportOptions"/> (section "Portal:Import"), <see cref="ImportUrlPolicy"/> and
+    /// <see cref="UrlDownloader"/>, whose timeouts run on the registered <see cref="TimeProvider"/> (the system clock if none is).
+    /// </summary>
     public static IServiceCollection AddUrlImport(this IServiceCollection services, IConfiguration configuration)
     {
         var section = configuration.GetSection(ImportOptions.Section);
