@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using Portal.Components.Shared;
 using Portal.Images;
+using Portal.Images.Details;
 using Portal.Tests.Support;
 
 namespace Portal.Tests.Components;
@@ -109,5 +110,26 @@ public sealed class ActionRunnerTests : PortalComponentTest
 
         Assert.Empty(Snackbars);
         Assert.False(runner.Instance.IsBusy);
+    }
+
+    [Fact]
+    public async Task EveryControlUnderTheRunnerWaitsWhileAnActionRuns()
+    {
+        var image = await Harness.AddImageAsync(Callers.Alice, "busy");
+        RenderProviders();
+        var runner = Render<ActionRunner>(p => p.AddChildContent<ProtectionCard>(c => c
+            .Add(x => x.Image, image)
+            .Add(x => x.Caller, Callers.Alice)));
+        var delete = () => runner.FindAll("button").Single(b => b.TextContent.Trim() == "Delete image");
+        Assert.False(delete().HasAttribute("disabled"));
+        var finish = new TaskCompletionSource();
+
+        var running = Run(runner, () => finish.Task);
+
+        runner.WaitForAssertion(() => Assert.True(delete().HasAttribute("disabled")));
+        Assert.True(runner.Instance.IsBusy);
+        finish.SetResult();
+        Assert.True(await running);
+        runner.WaitForAssertion(() => Assert.False(delete().HasAttribute("disabled")));
     }
 }
