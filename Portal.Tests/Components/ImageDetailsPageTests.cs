@@ -159,4 +159,57 @@ public sealed class ImageDetailsPageTests : PortalComponentTest
         await page.WaitForAssertionAsync(async () => Assert.Equal("after", (await Harness.Service.GetAsync(Callers.Alice, image.Id)).Name));
         page.WaitForAssertion(() => Assert.Contains("after", page.Find("h1").TextContent));
     }
+
+    [Fact]
+    public async Task ProgressOfTheRunningImportShowsAsItIsReported()
+    {
+        using var import = await ImportInProgress.StartAsync(Harness, Callers.Alice, "incoming", totalBytes: 1000);
+        RenderProviders();
+        var page = RenderDetails(import.Image.Id);
+        page.WaitForAssertion(() => Assert.Contains("Importing from", page.Find("[data-testid=transfer]").TextContent));
+
+        import.Report(400);
+
+        page.WaitForAssertion(() => Assert.Equal("Importing 40%", page.Find(".portal-status-chip").TextContent.Trim()));
+        Assert.Contains("400 bytes of 1 kB", page.Find("[data-testid=transfer]").TextContent);
+    }
+
+    [Fact]
+    public async Task AChangeMadeElsewhereShowsUp()
+    {
+        var image = await Harness.AddImageAsync(Callers.Alice, "before");
+        RenderProviders();
+        var page = RenderDetails(image.Id);
+        page.WaitForAssertion(() => Assert.Contains("before", page.Find("h1").TextContent));
+
+        await Harness.Service.SetProtectedAsync(Callers.AliceColleague, image.Id, true);
+
+        page.WaitForAssertion(() => Assert.Contains(page.FindAll(".mud-chip"), chip => chip.TextContent.Trim() == "Protected"));
+        Assert.True(Button(page, "Delete image").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public async Task DeletionElsewhereLeavesForTheImageList()
+    {
+        var image = await Harness.AddImageAsync(Callers.Alice, "short-lived");
+        RenderProviders();
+        var page = RenderDetails(image.Id);
+        page.WaitForAssertion(() => Assert.Contains("short-lived", page.Find("h1").TextContent));
+
+        await Harness.Service.DeleteAsync(Callers.AliceColleague, image.Id);
+
+        page.WaitForAssertion(() => Assert.EndsWith("/compute/images", Services.GetRequiredService<NavigationManager>().Uri));
+    }
+
+    [Fact]
+    public async Task AnUnknownImageIsNotFound()
+    {
+        var bobs = await Harness.AddImageAsync(Callers.Bob, "bobs-secret");
+        RenderProviders();
+
+        var page = RenderDetails(bobs.Id);
+
+        Assert.DoesNotContain("bobs-secret", page.Markup);
+        Assert.Empty(page.FindAll("h1"));
+    }
 }

@@ -92,4 +92,34 @@ public sealed class ImageGridTests : PortalComponentTest
 
         grid.WaitForAssertion(() => Assert.Equal($"/compute/images/{image.Id}", grid.Find("a.portal-image-link").GetAttribute("href")));
     }
+
+    [Fact]
+    public async Task ARowsStatusChipFollowsTheProgressOfItsTransfer()
+    {
+        using var import = await ImportInProgress.StartAsync(Harness, Callers.Alice, "incoming", totalBytes: 1000);
+        RenderProviders();
+        var grid = Render<ImageGrid>(p => p.Add(g => g.Scope, ImageScope.Private));
+        grid.WaitForAssertion(() => Assert.Single(grid.FindAll("a.portal-image-link")));
+
+        import.Report(300);
+        grid.WaitForAssertion(() => Assert.Equal("Importing 30%", grid.Find(".portal-status-chip").TextContent.Trim()));
+        import.Report(900);
+
+        grid.WaitForAssertion(() => Assert.Equal("Importing 90%", grid.Find(".portal-status-chip").TextContent.Trim()));
+    }
+
+    [Fact]
+    public async Task ANewImageOfTheAccountAppearsByItself()
+    {
+        RenderProviders();
+        var grid = Render<ImageGrid>(p => p.Add(g => g.Scope, ImageScope.Private));
+        grid.WaitForAssertion(() => Assert.Contains("You have no private images yet.", grid.Markup));
+
+        await Harness.Service.CreateAsync(Callers.AliceColleague, new CreateImageRequest
+        {
+            Name = "from-a-colleague", FileName = "a.raw", FileSize = 1, DiskFormat = DiskFormat.Raw,
+        });
+
+        grid.WaitForAssertion(() => Assert.Equal("from-a-colleague", grid.Find("a.portal-image-link").TextContent.Trim()));
+    }
 }

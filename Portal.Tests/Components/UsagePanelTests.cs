@@ -41,5 +41,19 @@ public sealed class UsagePanelTests : PortalComponentTest
         Assert.Equal("0.0000 EUR", panel.Find("[data-testid=usage-estimate]").TextContent.Trim());
     }
 
+    [Fact]
+    public async Task DeletingAnImageElsewhereUpdatesThePanel()
+    {
+        await Harness.AddImageAsync(Callers.Alice, "kept", size: 2_000_000_000);
+        var doomed = await Harness.AddImageAsync(Callers.Alice, "doomed", size: 1_000_000_000);
+        RenderProviders();
+        var panel = Render<UsagePanel>();
+        panel.WaitForAssertion(() => Assert.Equal("3 GB", panel.Find("[data-testid=usage-current]").TextContent.Trim()));
+
+        await Harness.Service.DeleteAsync(Callers.AliceColleague, doomed.Id);
+
+        panel.WaitForAssertion(() => Assert.Equal("2 GB", panel.Find("[data-testid=usage-current]").TextContent.Trim()));
+    }
+
     private static string Normalize(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 }

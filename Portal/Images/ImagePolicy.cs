@@ -27,6 +27,7 @@ public static class ImagePolicy
     public const string OnlyOperatorChangesCatalog = "Only the platform operator can change public and community images.";
     public const string CustomersCreatePrivateOnly = "Customers can only upload private images.";
     public const string OnlyOperatorPublishes = "Only the platform operator can make an image public or community.";
+    public const string ProtectionExplained = "A protected image cannot be deleted until it is unprotected.";
     public const string ProtectedCannotBeDeleted = "This image is protected. Unprotect it first, then delete it.";
     public const string ActiveDataIsReadOnly = "The data of an active image cannot be changed. Create a new image instead.";
 

@@ -1,0 +1,45 @@
+using Bunit;
+using Portal.Images.Details;
+using Portal.Tests.Support;
+
+namespace Portal.Tests.Components.Details;
+
+[Trait(TestCategories.Category, TestCategories.Integration)]
+public sealed class DataCardTests : DetailsCardTest
+{
+    [Fact]
+    public void AThinDiskSaysHowBigItLooksToAGuestAndHowBigTheFileIs()
+    {
+        var image = InMemoryImage(Callers.Alice, size: 2_949_120, virtualSize: 21_474_836_480);
+
+        var card = RenderCard<DataCard>(p => p.Add(c => c.Image, image));
+
+        var virtualSize = card.Find("[data-testid=virtual-size]").TextContent;
+        Assert.Contains("21.5 GB", virtualSize);
+        Assert.Contains("(21,474,836,480 bytes)", virtualSize);
+        Assert.Contains("the disk a guest sees; the file is 2.9 MB", virtualSize);
+        Assert.Equal(new string('a', 32), card.Find("[data-testid=checksum]").TextContent);
+        Assert.Equal(new string('b', 128), card.Find("[data-testid=sha512]").TextContent);
+    }
+
+    [Fact]
+    public void ARawDiskNeedsNoExplanation()
+    {
+        var image = InMemoryImage(Callers.Alice, size: 1_000_000, virtualSize: 1_000_000);
+
+        var card = RenderCard<DataCard>(p => p.Add(c => c.Image, image));
+
+        Assert.DoesNotContain("the disk a guest sees", card.Markup);
+    }
+
+    [Fact]
+    public async Task AnImageWithoutDataShowsDashes()
+    {
+        var image = await Harness.AddImageAsync(Callers.Alice, "empty", active: false);
+
+        var card = RenderCard<DataCard>(p => p.Add(c => c.Image, image));
+
+        Assert.Equal("—", card.Find("[data-testid=checksum]").TextContent);
+        Assert.Equal("—", card.Find("[data-testid=sha512]").TextContent);
+    }
+}
