@@ -33,7 +33,7 @@ public sealed class OperatorBrowserTests(BrowserFixture browser, UploadFiles fil
         // … until the operator deactivates it; the customer's open page updates by itself.
         await row.GetByRole(AriaRole.Link, new() { Name = "openSUSE Leap 16.0" }).ClickAsync();
         await op.GetByRole(AriaRole.Button, new() { Name = "Deactivate" }).ClickAsync();
-        await Assertions.Expect(op.GetByText("Deactivated: customers do not see it in the catalog.")).ToBeVisibleAsync();
+        await Assertions.Expect(op.GetByTestId("deactivated-note")).ToHaveTextAsync("Deactivated. " + Portal.Images.ImageAccess.CustomersSeeActiveOnly);
         await Assertions.Expect(customer.GetByRole(AriaRole.Link, new() { Name = "openSUSE Leap 16.0" })).ToHaveCountAsync(0);
 
         await op.GetByRole(AriaRole.Button, new() { Name = "Reactivate" }).ClickAsync();

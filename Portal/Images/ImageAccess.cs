@@ -10,6 +10,9 @@ namespace Portal.Images;
 /// </summary>
 public static class ImageAccess
 {
+    /// <summary>The catalog scopes in a sentence, for the operator's pages.</summary>
+    public const string CustomersSeeActiveOnly = "Customers see public and community images only while they are active.";
+
     /// <summary>The caller's account's own private (and shared) images, in every status but deleted.</summary>
     public static ImageScopeRule Own { get; } = new ImageScopeRule((i, c) =>
         i.Owner == c.AccountId && i.Status != ImageStatus.Deleted).And(ImageStorage.AccountOwned);

@@ -30,7 +30,7 @@ public sealed class OperatorActionsTests : DetailsCardTest
         var image = await Harness.AddImageAsync(Callers.Operator, "Debian 13", ImageVisibility.Public);
         var deactivated = await Harness.Service.DeactivateAsync(Callers.Operator, image.Id);
         var actions = RenderActions(deactivated, Callers.Operator);
-        Assert.Contains("Deactivated: customers do not see it in the catalog.", actions.Markup);
+        Assert.Equal("Deactivated. " + ImageAccess.CustomersSeeActiveOnly, actions.Find("[data-testid=deactivated-note]").TextContent);
 
         Button(actions, "Reactivate").Click();
 
