@@ -88,7 +88,9 @@ public sealed class ImageUploadEndpointTests(UploadPortal portal) : IClassFixtur
         using var response = await client.SendAsync(KestrelPortal.UploadRequest(image.Id, token, content));
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-        Assert.Contains("largest image accepted", await response.Content.ReadAsStringAsync());
+        using var problem = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("too_large", problem.RootElement.GetProperty("code").GetString());
+        Assert.Contains("largest image accepted", problem.RootElement.GetProperty("message").GetString());
         Assert.Equal(ImageStatus.Queued, (await portal.ImageAsync(image.Id)).Status);
     }
 
@@ -147,8 +149,14 @@ public sealed class ImageUploadEndpointTests(UploadPortal portal) : IClassFixtur
 
         using var again = await client.SendAsync(KestrelPortal.UploadRequest(image.Id, token, new ByteArrayContent(new byte[4096])));
 
+        // One refusal, as RFC 7807 problem details with the fields OpenStack's clients read.
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
-        Assert.Contains("cannot be changed", await again.Content.ReadAsStringAsync());
+        Assert.Equal("application/problem+json", again.Content.Headers.ContentType?.MediaType);
+        using var problem = System.Text.Json.JsonDocument.Parse(await again.Content.ReadAsStringAsync());
+        Assert.Equal(409, problem.RootElement.GetProperty("status").GetInt32());
+        Assert.Equal("invalid_state", problem.RootElement.GetProperty("code").GetString());
+        Assert.Equal(ImagePolicy.ActiveDataIsReadOnly, problem.RootElement.GetProperty("message").GetString());
+        Assert.Equal(ImagePolicy.ActiveDataIsReadOnly, problem.RootElement.GetProperty("detail").GetString());
         Assert.Equal(first, await File.ReadAllBytesAsync(Path.Combine(portal.ImagesFolder, image.Id.ToString())));
     }
 
