@@ -4,7 +4,7 @@ using Portal.Data;
 using Portal.Extensions;
 using Portal.Images.Transfer;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(OperatorCommand.HostArguments(args));
 builder.AddPortal();
 
 var app = builder.Build();
@@ -25,7 +25,14 @@ app.MapImageUploadEndpoints();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 await app.Services.InitializePortalDatabaseAsync();
+if (OperatorCommand.IsRequested(args))
+{
+    return await OperatorCommand.RunAsync(app.Services, args, () => Environment.GetEnvironmentVariable(OperatorCommand.PasswordVariable),
+        Console.In, Console.Out, Console.Error);
+}
+
 await app.RunAsync();
+return 0;
 
 /// <summary>Entry point; public so that WebApplicationFactory can host the app in tests.</summary>
 public partial class Program;

@@ -13,7 +13,8 @@ namespace Portal.Tests.Support;
 /// <summary>The whole portal in-process, with its own data folder and the demo users and catalog.</summary>
 public class PortalAppFactory : WebApplicationFactory<Program>
 {
-    public const string DemoPassword = "Demo-pass-1";
+    /// <summary>The test's demo users' password: not the README's, which outside Development stops the portal.</summary>
+    public const string DemoPassword = "Test-pass-1";
 
     public string DataFolder { get; } = Directory.CreateTempSubdirectory("portal-app-").FullName;
 
@@ -24,6 +25,8 @@ public class PortalAppFactory : WebApplicationFactory<Program>
         // Outside Development the framework only serves published static assets (blazor.web.js, MudBlazor).
         builder.UseStaticWebAssets();
         builder.UseSetting("Portal:DataDirectory", DataFolder);
+        builder.UseSetting("Portal:Demo:SeedUsers", "true");
+        builder.UseSetting("Portal:Demo:SeedCatalog", "true");
         builder.UseSetting("Portal:Demo:Password", DemoPassword);
     }
 

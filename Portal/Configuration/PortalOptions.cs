@@ -28,16 +28,20 @@ public sealed class StorageOptions
     public long? DefaultQuotaBytes => DefaultQuotaGb > 0 ? (long)(DefaultQuotaGb * Images.Usage.StorageAccrual.BytesPerGb) : null;
 }
 
+/// <summary>Demo users and the demo catalog: off unless configured (appsettings.Development.json switches them on).</summary>
 public sealed class DemoOptions
 {
-    /// <summary>Create alice@demo.local, bob@demo.local and operator@demo.local on first run.</summary>
-    public bool SeedUsers { get; set; } = true;
+    /// <summary>The demo users' password as the README publishes it: never acceptable outside Development.</summary>
+    public const string PublishedPassword = "Demo-pass-1";
 
-    /// <summary>Password of the demo users. Change it anywhere but on your own machine.</summary>
-    public string Password { get; set; } = "Demo-pass-1";
+    /// <summary>Create alice@demo.local, bob@demo.local and operator@demo.local on first run.</summary>
+    public bool SeedUsers { get; set; }
+
+    /// <summary>Password of the demo users.</summary>
+    public string Password { get; set; } = PublishedPassword;
 
     /// <summary>Publish the demo public catalog (Ubuntu, Debian, …) on first run.</summary>
-    public bool SeedCatalog { get; set; } = true;
+    public bool SeedCatalog { get; set; }
 }
 
 public sealed class ImageLimitOptions

@@ -1,4 +1,5 @@
 using FluentValidation;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Portal.Configuration;
@@ -6,8 +7,16 @@ namespace Portal.Configuration;
 /// <summary>Checks the configuration at start so that a bad value stops the app with a clear message.</summary>
 public sealed class PortalOptionsValidator : AbstractValidator<PortalOptions>, IValidateOptions<PortalOptions>
 {
-    public PortalOptionsValidator()
+    public const string PublishedPasswordOutsideDevelopment =
+        "Portal:Demo:SeedUsers is on with the published demo password outside Development: anyone who read the README could sign in as the operator. " +
+        "Switch Portal:Demo:SeedUsers off and create the operator with `create-operator`, or set Portal:Demo:Password to a secret of your own.";
+
+    public PortalOptionsValidator(IHostEnvironment? environment = null)
     {
+        // Demo users with the README's password are for a developer's own machine; anywhere else they are an open door.
+        RuleFor(o => o.Demo.Password)
+            .NotEqual(DemoOptions.PublishedPassword).When(o => o.Demo.SeedUsers && environment?.IsDevelopment() == false)
+            .WithMessage(PublishedPasswordOutsideDevelopment);
         RuleFor(o => o.DataDirectory)
             .NotEmpty().WithMessage("Portal:DataDirectory must name a folder.")
             .Must(path => path.IndexOfAny(Path.GetInvalidPathChars()) < 0)
