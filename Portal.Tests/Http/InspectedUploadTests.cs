@@ -92,6 +92,26 @@ public sealed class InspectedUploadTests(UploadPortal portal, ImageFixtures fixt
     }
 
     [Fact]
+    public async Task VhdWhoseTrailingFooterSaysDifferencingIsRefused()
+    {
+        var vhd = UnsafeImageTests.VhdWithDifferencingTrailingFooter(fixtures.Bytes("dynamic.vhd"));
+
+        var (image, response) = await UploadAsync("differencing-tail", DiskFormat.Vhd, vhd);
+
+        await AssertRefusedAsync(image, response, "The VHD image is a differencing disk that refers to a parent file.");
+    }
+
+    [Fact]
+    public async Task VhdWithoutItsTrailingFooterIsRefused()
+    {
+        var vhd = fixtures.Bytes("dynamic.vhd")[..^512];
+
+        var (image, response) = await UploadAsync("no-footer", DiskFormat.Vhd, vhd);
+
+        await AssertRefusedAsync(image, response, "its footer at the end of the file is missing");
+    }
+
+    [Fact]
     public async Task UnsafeHeaderIsRefusedBeforeTheRestOfALargeUploadArrives()
     {
         var header = fixtures.Bytes("backing.qcow2");

@@ -268,6 +268,58 @@ public sealed class UnsafeImageTests(ImageFixtures fixtures)
     }
 
     [Fact]
+    public void DynamicVhdWhoseTrailingFooterSaysDifferencingIsUnsafe()
+    {
+        var bytes = VhdWithDifferencingTrailingFooter(fixtures.Bytes("dynamic.vhd"));
+
+        var result = Inspecting.InChunks(bytes, 7);
+
+        Assert.Equal(DetectedFormat.Vhd, result.Format);
+        Assert.Equal("The VHD image is a differencing disk that refers to a parent file.", result.UnsafeReason);
+        Assert.False(FormatDecision.Decide(DiskFormat.Vhd, result).Accepted);
+    }
+
+    [Fact]
+    public void VhdWithoutItsTrailingFooterIsInvalid()
+    {
+        var path = fixtures.Write("no-footer.vhd", fixtures.Bytes("dynamic.vhd"));
+        using (var file = File.OpenWrite(path))
+        {
+            file.SetLength(file.Length - 512);
+        }
+
+        var result = Inspecting.InChunks(File.ReadAllBytes(path), 4096);
+
+        Assert.Equal(DetectedFormat.Vhd, result.Format);
+        Assert.StartsWith("The VHD image is invalid: its footer at the end of the file is missing or differs", result.UnsafeReason);
+    }
+
+    [Fact]
+    public void VhdWhoseTrailingFooterDisagreesWithTheHeadCopyIsInvalid()
+    {
+        var bytes = fixtures.Bytes("dynamic.vhd");
+        // A bigger current size in the copy Hyper-V reads than in the one qemu reads.
+        BinaryPrimitives.WriteUInt64BigEndian(bytes.AsSpan(bytes.Length - 512 + 48), 1L << 40);
+
+        Assert.StartsWith("The VHD image is invalid: its footer at the end", Inspecting.Whole(bytes).UnsafeReason);
+    }
+
+    /// <summary>
+    /// A dynamic VHD turned differencing for the tools that read the end copy of the footer: disk type 4 there, and a
+    /// Windows parent locator (platform "W2ku") in the dynamic header naming a host file.
+    /// </summary>
+    public static byte[] VhdWithDifferencingTrailingFooter(byte[] vhd)
+    {
+        BinaryPrimitives.WriteUInt32BigEndian(vhd.AsSpan(vhd.Length - 512 + 60), 4);
+        var locator = vhd.AsSpan(512 + 576, 24);
+        "W2ku"u8.CopyTo(locator);
+        BinaryPrimitives.WriteUInt32BigEndian(locator[4..], 512);
+        BinaryPrimitives.WriteUInt32BigEndian(locator[8..], 24);
+        BinaryPrimitives.WriteUInt64BigEndian(locator[16..], (ulong)vhd.Length - 512);
+        return vhd;
+    }
+
+    [Fact]
     public void VhdxWithParentLocatorIsUnsafe()
     {
         var bytes = fixtures.Bytes("disk.vhdx");

@@ -41,7 +41,7 @@ public sealed class ImageFormatInspector
 
     /// <summary>
     /// Bytes copied out of the chunks fed so far: the inspector's work on the stream. Never more than
-    /// <see cref="MaxCapturedBytes"/> plus, while a stream-optimized VMDK keeps its tail, the tail's length per chunk.
+    /// <see cref="MaxCapturedBytes"/> plus, while a stream-optimized VMDK or a VHD keeps its tail, the tail's length per chunk.
     /// </summary>
     internal long BytesCopied { get; private set; }
 
@@ -189,9 +189,9 @@ public sealed class ImageFormatInspector
     private void Step()
     {
         var head = _head.Data;
-        if (_keepTail && head.Length >= 64 && !(head.StartsWith("KDMV"u8) && VmdkSparseReader.HasFooter(head)))
+        if (_keepTail && head.Length >= 64 && !(head.StartsWith("KDMV"u8) && VmdkSparseReader.HasFooter(head)) && !head.StartsWith("conectix"u8))
         {
-            // Only a stream-optimized VMDK keeps anything at the end of the stream.
+            // Only a stream-optimized VMDK and a VHD keep anything at the end of the stream.
             _keepTail = false;
             _tail.Clear();
         }
@@ -215,7 +215,7 @@ public sealed class ImageFormatInspector
         List<Detection> found = [];
         Add(found, Qcow2Header.Detect(head, endOfData));
         Add(found, QedHeader.Detect(head));
-        Add(found, VhdFooter.Detect(head, endOfData));
+        Add(found, VhdFooter.Detect(head, endOfData, endOfData && head.StartsWith("conectix"u8) ? _tail.ToArray() : []));
         Add(found, head.StartsWith("vhdxfile"u8) ? _vhdx?.Evaluate(endOfData) : null);
         Add(found, DetectVmdk(head, endOfData));
         Add(found, VdiHeader.Detect(head, endOfData));

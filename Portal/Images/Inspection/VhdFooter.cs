@@ -2,7 +2,10 @@ using System.Buffers.Binary;
 
 namespace Portal.Images.Inspection;
 
-/// <summary>VHD ("vpc" to qemu): a dynamic disk starts with a copy of its big-endian 512-byte footer.</summary>
+/// <summary>
+/// VHD ("vpc" to qemu): a dynamic disk starts with a copy of its big-endian 512-byte footer and ends with the footer
+/// itself. Hyper-V and Xen read the end copy, qemu the start one, so both are checked and must be the same.
+/// </summary>
 internal static class VhdFooter
 {
     private const int FooterLength = 512;
@@ -13,7 +16,10 @@ internal static class VhdFooter
 
     private static ReadOnlySpan<byte> Cookie => "conectix"u8;
 
-    public static Detection? Detect(ReadOnlySpan<byte> head, bool endOfData)
+    /// <param name="head">The start of the stream.</param>
+    /// <param name="endOfData">Whether the whole stream has been seen.</param>
+    /// <param name="tail">The last bytes of the stream; only read at the end of the data.</param>
+    public static Detection? Detect(ReadOnlySpan<byte> head, bool endOfData, ReadOnlySpan<byte> tail)
     {
         const DetectedFormat format = DetectedFormat.Vhd;
         if (!head.StartsWith(Cookie))
@@ -27,7 +33,9 @@ internal static class VhdFooter
         }
 
         var diskType = BinaryPrimitives.ReadUInt32BigEndian(head[60..]);
-        if (diskType == Differencing)
+        var trailing = endOfData && tail.Length >= FooterLength ? tail[^FooterLength..] : [];
+        if (diskType == Differencing
+            || (trailing.StartsWith(Cookie) && BinaryPrimitives.ReadUInt32BigEndian(trailing[60..]) == Differencing))
         {
             // Its parent locators are host paths that Hyper-V or Xen would open.
             return Detection.Unsafe(format, "The VHD image is a differencing disk that refers to a parent file.");
@@ -41,6 +49,12 @@ internal static class VhdFooter
         if (!TryGetQemuSectors(head, out var sectors))
         {
             return Detection.Invalid(format, "it declares an impossible disk size");
+        }
+
+        // A tool that reads the end copy would see another disk (a differencing one, say) than the one checked here.
+        if (endOfData && !trailing.SequenceEqual(head[..FooterLength]))
+        {
+            return Detection.Invalid(format, "its footer at the end of the file is missing or differs from the copy at its start");
         }
 
         return new Detection(format, sectors * 512, null, diskType == Fixed ? "fixed" : "dynamic");
