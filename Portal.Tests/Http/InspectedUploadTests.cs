@@ -25,6 +25,7 @@ public sealed class InspectedUploadTests(UploadPortal portal, ImageFixtures fixt
         { "gpt.raw", DiskFormat.Raw, "raw" },
         { "disk.iso", DiskFormat.Iso, "ISO" },
         { "content.raw", DiskFormat.Ami, "raw" },
+        { "disk.hds", DiskFormat.Ploop, "Parallels" },
     };
 
     private async Task<(Image Image, HttpResponseMessage Response)> UploadAsync(string name, DiskFormat declared, byte[] data)
@@ -58,6 +59,7 @@ public sealed class InspectedUploadTests(UploadPortal portal, ImageFixtures fixt
         { "content.raw", DiskFormat.Qcow2, "Declared qcow2, but the data is a raw disk image." },
         { "disk.vhdx", DiskFormat.Vhd, "Declared vhd, but the data is a VHDX image." },
         { "disk.iso", DiskFormat.Aki, "Declared aki, but the data is an ISO image." },
+        { "disk.hds", DiskFormat.Raw, "Declared raw, but the data is a Parallels image." },
     };
 
     [Theory]

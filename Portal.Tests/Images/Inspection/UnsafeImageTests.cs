@@ -83,6 +83,24 @@ public sealed class UnsafeImageTests(ImageFixtures fixtures)
         Assert.Equal("Declared raw, but the data is a qcow2 image.", verdict.RefusalReason);
     }
 
+    [Theory]
+    [InlineData("WithouFreSpacExt")]
+    [InlineData("WithoutFreeSpace")]
+    public void ParallelsDeclaredAsRawIsRefusedNamingBothFormats(string magic)
+    {
+        var bytes = fixtures.Bytes("disk.hds");
+        Encoding.ASCII.GetBytes(magic).CopyTo(bytes, 0);
+        var path = fixtures.Write($"{magic}.hds", bytes);
+
+        var result = Inspecting.Whole(bytes);
+
+        // qemu probes both magics as Parallels: a hypervisor told nothing would follow its block table.
+        Assert.Equal("parallels", QemuImg.Info(path).Format);
+        Assert.Equal(DetectedFormat.Parallels, result.Format);
+        Assert.Equal("Declared raw, but the data is a Parallels image.", FormatDecision.Decide(DiskFormat.Raw, result).RefusalReason);
+        Assert.True(FormatDecision.Decide(DiskFormat.Ploop, result).Accepted);
+    }
+
     [Fact]
     public void RawDataDeclaredAsQcow2IsRefusedNamingBothFormats()
     {

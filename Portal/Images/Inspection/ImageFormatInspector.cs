@@ -219,6 +219,7 @@ public sealed class ImageFormatInspector
         Add(found, head.StartsWith("vhdxfile"u8) ? _vhdx?.Evaluate(endOfData) : null);
         Add(found, DetectVmdk(head, endOfData));
         Add(found, VdiHeader.Detect(head, endOfData));
+        Add(found, ParallelsHeader.Detect(head, endOfData));
         Add(found, LuksHeader.Detect(head, endOfData, totalLength));
         Add(found, IsoVolume.Detect(head, endOfData, totalLength));
         return Combine(found, PartitionTable.Detect(head), totalLength);
