@@ -114,6 +114,28 @@ public sealed class InspectedUploadTests(UploadPortal portal, ImageFixtures fixt
     }
 
     [Fact]
+    public async Task VhdxWithAPendingLogIsRefused()
+    {
+        var vhdx = UnsafeImageTests.VhdxWithLog(fixtures.Bytes("disk.vhdx"), UnsafeImageTests.VhdxSecondHeader);
+
+        var (image, response) = await UploadAsync("vhdx-log", DiskFormat.Vhdx, vhdx);
+
+        await AssertRefusedAsync(image, response, "The VHDX image has a log of pending writes that would change it when opened.");
+    }
+
+    [Fact]
+    public async Task VhdxWithNoValidHeaderIsRefused()
+    {
+        var vhdx = fixtures.Bytes("disk.vhdx");
+        vhdx[UnsafeImageTests.VhdxFirstHeader + 100] ^= 0xFF;
+        vhdx[UnsafeImageTests.VhdxSecondHeader + 100] ^= 0xFF;
+
+        var (image, response) = await UploadAsync("vhdx-no-header", DiskFormat.Vhdx, vhdx);
+
+        await AssertRefusedAsync(image, response, "neither of its two headers is valid");
+    }
+
+    [Fact]
     public async Task UnsafeHeaderIsRefusedBeforeTheRestOfALargeUploadArrives()
     {
         var header = fixtures.Bytes("backing.qcow2");

@@ -338,6 +338,87 @@ public sealed class UnsafeImageTests(ImageFixtures fixtures)
     }
 
     [Fact]
+    public void VhdxWithOneTornHeaderIsStillAccepted()
+    {
+        var bytes = fixtures.Bytes("disk.vhdx");
+        bytes[VhdxFirstHeader + 100] ^= 0xFF;
+
+        var result = Inspecting.InChunks(bytes, 4096);
+
+        Assert.Null(result.UnsafeReason);
+        Assert.Equal(QemuImg.Info(fixtures.PathOf("disk.vhdx")).VirtualSize, result.VirtualSize);
+    }
+
+    [Fact]
+    public void VhdxWithNoValidHeaderIsInvalid()
+    {
+        var bytes = fixtures.Bytes("disk.vhdx");
+        bytes[VhdxFirstHeader + 100] ^= 0xFF;
+        bytes[VhdxSecondHeader + 100] ^= 0xFF;
+
+        Assert.Equal("The VHDX image is invalid: neither of its two headers is valid.", Inspecting.InChunks(bytes, 7).UnsafeReason);
+    }
+
+    [Fact]
+    public void VhdxWhoseActiveHeaderHasALogIsUnsafe()
+    {
+        // qemu-img writes the second header last, with the higher sequence number: it is the active one.
+        var bytes = VhdxWithLog(fixtures.Bytes("disk.vhdx"), VhdxSecondHeader);
+
+        var result = Inspecting.InChunks(bytes, 65536);
+
+        Assert.Equal(DetectedFormat.Vhdx, result.Format);
+        Assert.Equal("The VHDX image has a log of pending writes that would change it when opened.", result.UnsafeReason);
+    }
+
+    [Fact]
+    public void VhdxWithALogOnlyInTheOlderHeaderIsAccepted()
+    {
+        var bytes = VhdxWithLog(fixtures.Bytes("disk.vhdx"), VhdxFirstHeader);
+
+        Assert.Null(Inspecting.Whole(bytes).UnsafeReason);
+    }
+
+    [Fact]
+    public void VhdxHeaderWithTheHigherSequenceNumberIsTheActiveOneWhereverItLies()
+    {
+        var bytes = fixtures.Bytes("disk.vhdx");
+        var second = BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(VhdxSecondHeader + 8));
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(VhdxFirstHeader + 8), second + 1);
+        bytes = VhdxWithLog(bytes, VhdxFirstHeader);
+
+        Assert.Contains("log of pending writes", Inspecting.Whole(bytes).UnsafeReason);
+    }
+
+    public const int VhdxFirstHeader = 64 * 1024;
+    public const int VhdxSecondHeader = 128 * 1024;
+
+    /// <summary>Sets a log GUID in the VHDX header at <paramref name="header"/> and signs it again (CRC-32C over 4 KiB, checksum field zeroed).</summary>
+    public static byte[] VhdxWithLog(byte[] vhdx, int header)
+    {
+        Guid.NewGuid().TryWriteBytes(vhdx.AsSpan(header + 48));
+        BinaryPrimitives.WriteUInt32LittleEndian(vhdx.AsSpan(header + 4), 0);
+        BinaryPrimitives.WriteUInt32LittleEndian(vhdx.AsSpan(header + 4), Crc32C(vhdx.AsSpan(header, 4096)));
+        return vhdx;
+    }
+
+    /// <summary>Bit by bit, reflected polynomial 0x82F63B78: independent of the inspector's own.</summary>
+    private static uint Crc32C(ReadOnlySpan<byte> data)
+    {
+        var crc = uint.MaxValue;
+        foreach (var b in data)
+        {
+            crc ^= b;
+            for (var bit = 0; bit < 8; bit++)
+            {
+                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0x82F63B78 : crc >> 1;
+            }
+        }
+
+        return ~crc;
+    }
+
+    [Fact]
     public void VhdxWithParentLocatorIsUnsafe()
     {
         var bytes = fixtures.Bytes("disk.vhdx");
