@@ -113,6 +113,19 @@ public sealed class InspectedUploadTests(UploadPortal portal, ImageFixtures fixt
         await AssertRefusedAsync(image, response, "its footer at the end of the file is missing");
     }
 
+    [Theory]
+    [InlineData("v3.qcow2", 0x30000 + 8, DiskFormat.Qcow2, "qcow2 L1 table")]
+    [InlineData("sparse.vmdk", (150 * 512) + 64, DiskFormat.Vmdk, "VMDK grain directory")]
+    [InlineData("disk.vdi", 4000, DiskFormat.Vdi, "VDI block map")]
+    [InlineData("dynamic.vhd", 2048, DiskFormat.Vhd, "VHD block allocation table")]
+    [InlineData("disk.vhdx", (4 << 20) - 4096, DiskFormat.Vhdx, "VHDX metadata region")]
+    public async Task TruncatedImageIsRefused(string fixture, long length, DiskFormat declared, string table)
+    {
+        var (image, response) = await UploadAsync($"cut-{fixture}", declared, fixtures.Truncated(fixture, length));
+
+        await AssertRefusedAsync(image, response, $"The image is truncated or corrupt: the {table} ends past the end of the file.");
+    }
+
     [Fact]
     public async Task VhdxWithAPendingLogIsRefused()
     {

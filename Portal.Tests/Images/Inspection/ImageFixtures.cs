@@ -86,6 +86,19 @@ public sealed class ImageFixtures : IDisposable
         return PathOf(name);
     }
 
+    /// <summary>A copy of a fixture cut to <paramref name="length"/> bytes, as an interrupted transfer leaves it.</summary>
+    public byte[] Truncated(string name, long length)
+    {
+        var path = PathOf($"{length}-{name}");
+        File.Copy(PathOf(name), path, overwrite: true);
+        using (var file = File.OpenWrite(path))
+        {
+            file.SetLength(length);
+        }
+
+        return File.ReadAllBytes(path);
+    }
+
     public void Dispose() => Directory.Delete(Folder, recursive: true);
 
     /// <summary>A sparse VMDK with its embedded descriptor edited (to plant extents that name other files).</summary>

@@ -516,6 +516,58 @@ public sealed class UnsafeImageTests(ImageFixtures fixtures)
         Assert.Equal(result, ImageFormatInspector.Inspect(bytes, length));
     }
 
+    public static TheoryData<string, long, DetectedFormat, string> TruncatedTables => new()
+    {
+        // qemu-img puts the L1 table of a new qcow2 last, at 192 KiB.
+        { "v3.qcow2", 0x30000 + 8, DetectedFormat.Qcow2, "qcow2 L1 table" },
+        // The grain directory of the 1 GiB sparse VMDK: 32 entries at sector 150.
+        { "sparse.vmdk", (150 * 512) + 64, DetectedFormat.Vmdk, "VMDK grain directory" },
+        { "disk.vdi", 4000, DetectedFormat.Vdi, "VDI block map" },
+        // 2560 entries of 4 bytes from 1536 on.
+        { "dynamic.vhd", 2048, DetectedFormat.Vhd, "VHD block allocation table" },
+        { "disk.vhdx", 0x38000, DetectedFormat.Vhdx, "VHDX region table" },
+        // qemu-img's metadata region: 1 MiB from 3 MiB on; its table and items are in the first 64 KiB.
+        { "disk.vhdx", (4 << 20) - 4096, DetectedFormat.Vhdx, "VHDX metadata region" },
+        { "disk.hds", 1000, DetectedFormat.Parallels, "Parallels block allocation table" },
+    };
+
+    [Theory]
+    [MemberData(nameof(TruncatedTables))]
+    public void ImageCutBeforeTheEndOfATableItsHeaderPromisesIsTruncatedOrCorrupt(string name, long length, DetectedFormat format, string table)
+    {
+        var bytes = fixtures.Truncated(name, length);
+
+        var result = Inspecting.InChunks(bytes, 4096);
+
+        Assert.Equal(format, result.Format);
+        Assert.Equal($"The image is truncated or corrupt: the {table} ends past the end of the file.", result.UnsafeReason);
+        Assert.Equal(result, Inspecting.InChunks(bytes, 7));
+    }
+
+    [Theory]
+    [InlineData(56, 1000u, "refcount table")]
+    [InlineData(60, 1u, "snapshot table")]
+    public void Qcow2WhoseTablesLieBeyondTheFileIsTruncatedOrCorrupt(int field, uint value, string table)
+    {
+        // A refcount table of 1000 clusters, or one snapshot whose table starts where the file ends.
+        var bytes = fixtures.Bytes("v3.qcow2");
+        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(field), value);
+        BinaryPrimitives.WriteUInt64BigEndian(bytes.AsSpan(64), (ulong)bytes.Length);
+
+        Assert.Equal($"The image is truncated or corrupt: the qcow2 {table} ends past the end of the file.", Inspecting.Whole(bytes).UnsafeReason);
+    }
+
+    [Fact]
+    public void StreamOptimizedVmdkTakesItsGrainDirectoryFromTheFooter()
+    {
+        // The header keeps gdOffset = -1; the footer (1 KiB before the end) holds the real one, here past the end.
+        var bytes = WithFooter(fixtures.Bytes("stream.vmdk"));
+        Assert.Null(Inspecting.Whole(bytes).UnsafeReason);
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(bytes.Length - 1024 + 56), (ulong)bytes.Length / 512);
+
+        Assert.Equal("The image is truncated or corrupt: the VMDK grain directory ends past the end of the file.", Inspecting.InChunks(bytes, 4096).UnsafeReason);
+    }
+
     [Fact]
     public void PrefixOfATruncatedHeaderIsUndecidedUntilTheLengthIsKnown()
     {

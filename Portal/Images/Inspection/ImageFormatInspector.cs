@@ -29,6 +29,8 @@ public sealed class ImageFormatInspector
     private long _reserved = HeadLength + VmdkSparseReader.FooterLength;
     private VmdkSparseReader? _vmdk;
     private VhdxReader? _vhdx;
+    private CaptureRegion? _vhdDynamicHeader;
+    private bool _vhdDynamicHeaderAsked;
     private InspectionResult? _final;
 
     public ImageFormatInspector()
@@ -201,6 +203,12 @@ public sealed class ImageFormatInspector
             _vmdk = new VmdkSparseReader(head, this);
         }
 
+        if (!_vhdDynamicHeaderAsked && VhdFooter.DynamicHeaderOffset(head) is long dynamicHeader)
+        {
+            _vhdDynamicHeaderAsked = true;
+            _vhdDynamicHeader = AddRegion(dynamicHeader, VhdFooter.DynamicHeaderLength);
+        }
+
         if (_vhdx is null && head.StartsWith("vhdxfile"u8))
         {
             _vhdx = new VhdxReader(this);
@@ -213,13 +221,13 @@ public sealed class ImageFormatInspector
     {
         var head = _head.Data;
         List<Detection> found = [];
-        Add(found, Qcow2Header.Detect(head, endOfData));
+        Add(found, Qcow2Header.Detect(head, endOfData, totalLength));
         Add(found, QedHeader.Detect(head));
-        Add(found, VhdFooter.Detect(head, endOfData, endOfData && head.StartsWith("conectix"u8) ? _tail.ToArray() : []));
-        Add(found, head.StartsWith("vhdxfile"u8) ? _vhdx?.Evaluate(endOfData) : null);
+        Add(found, VhdFooter.Detect(head, endOfData, endOfData && head.StartsWith("conectix"u8) ? _tail.ToArray() : [], _vhdDynamicHeader, BytesSeen));
+        Add(found, head.StartsWith("vhdxfile"u8) ? _vhdx?.Evaluate(endOfData, BytesSeen) : null);
         Add(found, DetectVmdk(head, endOfData));
-        Add(found, VdiHeader.Detect(head, endOfData));
-        Add(found, ParallelsHeader.Detect(head, endOfData));
+        Add(found, VdiHeader.Detect(head, endOfData, totalLength));
+        Add(found, ParallelsHeader.Detect(head, endOfData, totalLength));
         Add(found, LuksHeader.Detect(head, endOfData, totalLength));
         Add(found, IsoVolume.Detect(head, endOfData, totalLength));
         return Combine(found, PartitionTable.Detect(head), totalLength);
@@ -229,7 +237,7 @@ public sealed class ImageFormatInspector
     {
         if (head.StartsWith("KDMV"u8))
         {
-            return _vmdk?.Evaluate(head, endOfData, endOfData ? VmdkFooterArea() : [])
+            return _vmdk?.Evaluate(head, endOfData, endOfData ? VmdkFooterArea() : [], BytesSeen)
                 ?? Detection.Incomplete(DetectedFormat.Vmdk, endOfData, "header");
         }
 

@@ -11,7 +11,7 @@ internal static class ParallelsHeader
     private const int HeaderLength = 64;
     private const uint Version = 2;
 
-    public static Detection? Detect(ReadOnlySpan<byte> head, bool endOfData)
+    public static Detection? Detect(ReadOnlySpan<byte> head, bool endOfData, long? totalLength)
     {
         const DetectedFormat format = DetectedFormat.Parallels;
         var oldMagic = head.StartsWith("WithoutFreeSpace"u8);
@@ -35,6 +35,13 @@ internal static class ParallelsHeader
         if (!Detection.TryGetSize(oldMagic ? sectors & uint.MaxValue : sectors, 512, out var size))
         {
             return Detection.Invalid(format, "it declares an impossible disk size");
+        }
+
+        // The block allocation table follows the header.
+        var entries = BinaryPrimitives.ReadUInt32LittleEndian(head[32..]);
+        if (endOfData && totalLength is long total && !Detection.IsWithin(HeaderLength, entries * 4UL, total))
+        {
+            return Detection.Truncated(format, "block allocation table");
         }
 
         return new Detection(format, size, null);

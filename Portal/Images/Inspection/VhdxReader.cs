@@ -35,6 +35,7 @@ internal sealed class VhdxReader
     private int _regionTableNeeded = RegionTableHeaderLength;
     private int _metadataTableNeeded = MetadataTableHeaderLength;
     private bool _hasParentLocator;
+    private ulong _metadataRegionEnd;
     private string? _problem;
 
     public VhdxReader(ImageFormatInspector inspector)
@@ -64,7 +65,9 @@ internal sealed class VhdxReader
         }
     }
 
-    public Detection Evaluate(bool endOfData)
+    /// <param name="endOfData">Whether the whole stream has been seen.</param>
+    /// <param name="total">The stream's length; only read at the end of the data.</param>
+    public Detection Evaluate(bool endOfData, long total)
     {
         const DetectedFormat format = DetectedFormat.Vhdx;
         // A differencing disk names its parent by host path; Hyper-V would open it.
@@ -83,6 +86,16 @@ internal sealed class VhdxReader
         if (IsMissed(_regionTable) || IsMissed(_metadataTable) || IsMissed(_diskSize) || IsMissed(_fileParameters))
         {
             return Detection.Invalid(format, "its metadata lies where it cannot be read in a single pass");
+        }
+
+        if (endOfData && total < RegionTableOffset + TableLength)
+        {
+            return Detection.Truncated(format, "region table");
+        }
+
+        if (endOfData && _metadataTable is not null && _metadataRegionEnd > (ulong)total)
+        {
+            return Detection.Truncated(format, "metadata region");
         }
 
         if (_firstHeader is { IsComplete: true } first && _secondHeader is { IsComplete: true } second)
@@ -198,6 +211,7 @@ internal sealed class VhdxReader
 
             // Room for the table and any 32-bit item offset after it, so no later sum can overflow.
             var offset = BinaryPrimitives.ReadUInt64LittleEndian(table[(entry + 16)..]);
+            _metadataRegionEnd = offset + BinaryPrimitives.ReadUInt32LittleEndian(table[(entry + 24)..]);
             _metadataTable = offset <= (ulong)(long.MaxValue - (2L * uint.MaxValue))
                 ? inspector.AddRegion((long)offset, TableLength)
                 : null;
