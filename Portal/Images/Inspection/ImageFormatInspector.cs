@@ -12,7 +12,7 @@ namespace Portal.Images.Inspection;
 /// </remarks>
 public sealed class ImageFormatInspector
 {
-    /// <summary>The most bytes of one stream ever held: the first 64 KiB, a VMDK descriptor (at most 1 MiB) or three VHDX tables, and a VMDK footer.</summary>
+    /// <summary>The most bytes of one stream ever held: the first 64 KiB, a VMDK descriptor (at most 1 MiB) or the VHDX headers and tables, and a VMDK or VHD footer.</summary>
     public const int MaxCapturedBytes = 2 * 1024 * 1024;
 
     /// <summary>Every fixed-offset header, and ISO's volume descriptors from 32 KiB on.</summary>
