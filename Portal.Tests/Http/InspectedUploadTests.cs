@@ -25,6 +25,7 @@ public sealed class InspectedUploadTests(UploadPortal portal, ImageFixtures fixt
         { "gpt.raw", DiskFormat.Raw, "raw" },
         { "disk.iso", DiskFormat.Iso, "ISO" },
         { "content.raw", DiskFormat.Ami, "raw" },
+        { "disk.hds", DiskFormat.Ploop, "Parallels" },
     };
 
     private async Task<(Image Image, HttpResponseMessage Response)> UploadAsync(string name, DiskFormat declared, byte[] data)
@@ -58,6 +59,7 @@ public sealed class InspectedUploadTests(UploadPortal portal, ImageFixtures fixt
         { "content.raw", DiskFormat.Qcow2, "Declared qcow2, but the data is a raw disk image." },
         { "disk.vhdx", DiskFormat.Vhd, "Declared vhd, but the data is a VHDX image." },
         { "disk.iso", DiskFormat.Aki, "Declared aki, but the data is an ISO image." },
+        { "disk.hds", DiskFormat.Raw, "Declared raw, but the data is a Parallels image." },
     };
 
     [Theory]
@@ -89,6 +91,61 @@ public sealed class InspectedUploadTests(UploadPortal portal, ImageFixtures fixt
         var (image, response) = await UploadAsync("planted-extent", DiskFormat.Vmdk, vmdk);
 
         await AssertRefusedAsync(image, response, "The VMDK image refers to other files through its extent list.");
+    }
+
+    [Fact]
+    public async Task VhdWhoseTrailingFooterSaysDifferencingIsRefused()
+    {
+        var vhd = UnsafeImageTests.VhdWithDifferencingTrailingFooter(fixtures.Bytes("dynamic.vhd"));
+
+        var (image, response) = await UploadAsync("differencing-tail", DiskFormat.Vhd, vhd);
+
+        await AssertRefusedAsync(image, response, "The VHD image is a differencing disk that refers to a parent file.");
+    }
+
+    [Fact]
+    public async Task VhdWithoutItsTrailingFooterIsRefused()
+    {
+        var vhd = fixtures.Bytes("dynamic.vhd")[..^512];
+
+        var (image, response) = await UploadAsync("no-footer", DiskFormat.Vhd, vhd);
+
+        await AssertRefusedAsync(image, response, "its footer at the end of the file is missing");
+    }
+
+    [Theory]
+    [InlineData("v3.qcow2", 0x30000 + 8, DiskFormat.Qcow2, "qcow2 L1 table")]
+    [InlineData("sparse.vmdk", (150 * 512) + 64, DiskFormat.Vmdk, "VMDK grain directory")]
+    [InlineData("disk.vdi", 4000, DiskFormat.Vdi, "VDI block map")]
+    [InlineData("dynamic.vhd", 2048, DiskFormat.Vhd, "VHD block allocation table")]
+    [InlineData("disk.vhdx", (4 << 20) - 4096, DiskFormat.Vhdx, "VHDX metadata region")]
+    public async Task TruncatedImageIsRefused(string fixture, long length, DiskFormat declared, string table)
+    {
+        var (image, response) = await UploadAsync($"cut-{fixture}", declared, fixtures.Truncated(fixture, length));
+
+        await AssertRefusedAsync(image, response, $"The image is truncated or corrupt: the {table} ends past the end of the file.");
+    }
+
+    [Fact]
+    public async Task VhdxWithAPendingLogIsRefused()
+    {
+        var vhdx = UnsafeImageTests.VhdxWithLog(fixtures.Bytes("disk.vhdx"), UnsafeImageTests.VhdxSecondHeader);
+
+        var (image, response) = await UploadAsync("vhdx-log", DiskFormat.Vhdx, vhdx);
+
+        await AssertRefusedAsync(image, response, "The VHDX image has a log of pending writes that would change it when opened.");
+    }
+
+    [Fact]
+    public async Task VhdxWithNoValidHeaderIsRefused()
+    {
+        var vhdx = fixtures.Bytes("disk.vhdx");
+        vhdx[UnsafeImageTests.VhdxFirstHeader + 100] ^= 0xFF;
+        vhdx[UnsafeImageTests.VhdxSecondHeader + 100] ^= 0xFF;
+
+        var (image, response) = await UploadAsync("vhdx-no-header", DiskFormat.Vhdx, vhdx);
+
+        await AssertRefusedAsync(image, response, "neither of its two headers is valid");
     }
 
     [Fact]

@@ -53,7 +53,7 @@ public sealed class FixtureInspectionTests(ImageFixtures fixtures)
     public void SafeImageIsAcceptedUnderItsOwnFormatWithItsVirtualSize(string name)
     {
         var result = Inspecting.Whole(fixtures.Bytes(name));
-        var declared = result.Format == DetectedFormat.Luks ? (DiskFormat?)null : Enum.Parse<DiskFormat>(result.Format.ToString());
+        var declared = result.Format.ToDiskFormat();
 
         var verdict = declared is DiskFormat format ? FormatDecision.Decide(format, result) : null;
 

@@ -19,6 +19,7 @@ public sealed class FormatDecisionTests
         (DiskFormat.Ari, DetectedFormat.Raw),
         (DiskFormat.Aki, DetectedFormat.Raw),
         (DiskFormat.Ploop, DetectedFormat.Raw),
+        (DiskFormat.Ploop, DetectedFormat.Parallels),
     ];
 
     public static TheoryData<DiskFormat, DetectedFormat> EveryPair()
@@ -63,6 +64,7 @@ public sealed class FormatDecisionTests
     [InlineData(DiskFormat.Ami, DetectedFormat.Qcow2, "Declared ami, but the data is a qcow2 image.")]
     [InlineData(DiskFormat.Aki, DetectedFormat.Vmdk, "Declared aki, but the data is a VMDK image.")]
     [InlineData(DiskFormat.Ploop, DetectedFormat.Qcow2, "Declared ploop, but the data is a qcow2 image.")]
+    [InlineData(DiskFormat.Raw, DetectedFormat.Parallels, "Declared raw, but the data is a Parallels image.")]
     public void MismatchIsRefusedNamingBothFormats(DiskFormat declared, DetectedFormat detected, string reason)
     {
         Assert.Equal(new FormatVerdict(false, reason, null), FormatDecision.Decide(declared, new InspectionResult(detected, 1024, null)));

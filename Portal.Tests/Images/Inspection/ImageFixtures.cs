@@ -26,6 +26,7 @@ public sealed class ImageFixtures : IDisposable
         ["gpt.raw"] = DetectedFormat.Raw,
         ["disk.iso"] = DetectedFormat.Iso,
         ["disk.luks"] = DetectedFormat.Luks,
+        ["disk.hds"] = DetectedFormat.Parallels,
     };
 
     private readonly Dictionary<string, byte[]> _bytes = [];
@@ -46,6 +47,7 @@ public sealed class ImageFixtures : IDisposable
         QemuImg.Run("create", "-q", "-f", "vpc", PathOf("dynamic.vhd"), "5G");
         QemuImg.Run("create", "-q", "-f", "vhdx", PathOf("disk.vhdx"), "3G");
         QemuImg.Run("create", "-q", "-f", "vdi", PathOf("disk.vdi"), "1G");
+        QemuImg.Run("create", "-q", "-f", "parallels", PathOf("disk.hds"), "1G");
         QemuImg.Run("create", "-q", "-f", "luks", "--object", "secret,id=sec0,data=not-a-secret",
             "-o", "key-secret=sec0,iter-time=10", PathOf("disk.luks"), "2M");
         var isoContent = Directory.CreateDirectory(PathOf("iso-content")).FullName;
@@ -82,6 +84,19 @@ public sealed class ImageFixtures : IDisposable
     {
         File.WriteAllBytes(PathOf(name), bytes);
         return PathOf(name);
+    }
+
+    /// <summary>A copy of a fixture cut to <paramref name="length"/> bytes, as an interrupted transfer leaves it.</summary>
+    public byte[] Truncated(string name, long length)
+    {
+        var path = PathOf($"{length}-{name}");
+        File.Copy(PathOf(name), path, overwrite: true);
+        using (var file = File.OpenWrite(path))
+        {
+            file.SetLength(length);
+        }
+
+        return File.ReadAllBytes(path);
     }
 
     public void Dispose() => Directory.Delete(Folder, recursive: true);

@@ -104,6 +104,12 @@ public sealed class RobustnessTests(ImageFixtures fixtures)
         { "disk.vdi", 0x170, ulong.MaxValue, false, "impossible disk size" },
         { "disk.luks", 104, 0xFFFF_FFFF_0000_0000, true, "truncated" },
         { "disk.vhdx", 0x30008, 0xFFFF_FFFF, false, "region table is too large" },
+        { "v3.qcow2", 40, ulong.MaxValue, true, "truncated or corrupt: the qcow2 L1 table" },
+        { "v3.qcow2", 48, ulong.MaxValue, true, "truncated or corrupt: the qcow2 refcount table" },
+        { "sparse.vmdk", 20, 0, false, "truncated or corrupt: the VMDK grain directory" },
+        { "dynamic.vhd", 16, ulong.MaxValue, true, "truncated or corrupt: the VHD block allocation table" },
+        { "disk.vdi", 0x154, ulong.MaxValue, false, "truncated or corrupt: the VDI block map" },
+        { "disk.hds", 32, 0xFFFF_FFFF, false, "truncated or corrupt: the Parallels block allocation table" },
     };
 
     [Theory]

@@ -83,6 +83,24 @@ public sealed class UnsafeImageTests(ImageFixtures fixtures)
         Assert.Equal("Declared raw, but the data is a qcow2 image.", verdict.RefusalReason);
     }
 
+    [Theory]
+    [InlineData("WithouFreSpacExt")]
+    [InlineData("WithoutFreeSpace")]
+    public void ParallelsDeclaredAsRawIsRefusedNamingBothFormats(string magic)
+    {
+        var bytes = fixtures.Bytes("disk.hds");
+        Encoding.ASCII.GetBytes(magic).CopyTo(bytes, 0);
+        var path = fixtures.Write($"{magic}.hds", bytes);
+
+        var result = Inspecting.Whole(bytes);
+
+        // qemu probes both magics as Parallels: a hypervisor told nothing would follow its block table.
+        Assert.Equal("parallels", QemuImg.Info(path).Format);
+        Assert.Equal(DetectedFormat.Parallels, result.Format);
+        Assert.Equal("Declared raw, but the data is a Parallels image.", FormatDecision.Decide(DiskFormat.Raw, result).RefusalReason);
+        Assert.True(FormatDecision.Decide(DiskFormat.Ploop, result).Accepted);
+    }
+
     [Fact]
     public void RawDataDeclaredAsQcow2IsRefusedNamingBothFormats()
     {
@@ -268,6 +286,139 @@ public sealed class UnsafeImageTests(ImageFixtures fixtures)
     }
 
     [Fact]
+    public void DynamicVhdWhoseTrailingFooterSaysDifferencingIsUnsafe()
+    {
+        var bytes = VhdWithDifferencingTrailingFooter(fixtures.Bytes("dynamic.vhd"));
+
+        var result = Inspecting.InChunks(bytes, 7);
+
+        Assert.Equal(DetectedFormat.Vhd, result.Format);
+        Assert.Equal("The VHD image is a differencing disk that refers to a parent file.", result.UnsafeReason);
+        Assert.False(FormatDecision.Decide(DiskFormat.Vhd, result).Accepted);
+    }
+
+    [Fact]
+    public void VhdWithoutItsTrailingFooterIsInvalid()
+    {
+        var path = fixtures.Write("no-footer.vhd", fixtures.Bytes("dynamic.vhd"));
+        using (var file = File.OpenWrite(path))
+        {
+            file.SetLength(file.Length - 512);
+        }
+
+        var result = Inspecting.InChunks(File.ReadAllBytes(path), 4096);
+
+        Assert.Equal(DetectedFormat.Vhd, result.Format);
+        Assert.StartsWith("The VHD image is invalid: its footer at the end of the file is missing or differs", result.UnsafeReason);
+    }
+
+    [Fact]
+    public void VhdWhoseTrailingFooterDisagreesWithTheHeadCopyIsInvalid()
+    {
+        var bytes = fixtures.Bytes("dynamic.vhd");
+        // A bigger current size in the copy Hyper-V reads than in the one qemu reads.
+        BinaryPrimitives.WriteUInt64BigEndian(bytes.AsSpan(bytes.Length - 512 + 48), 1L << 40);
+
+        Assert.StartsWith("The VHD image is invalid: its footer at the end", Inspecting.Whole(bytes).UnsafeReason);
+    }
+
+    /// <summary>
+    /// A dynamic VHD turned differencing for the tools that read the end copy of the footer: disk type 4 there, and a
+    /// Windows parent locator (platform "W2ku") in the dynamic header naming a host file.
+    /// </summary>
+    public static byte[] VhdWithDifferencingTrailingFooter(byte[] vhd)
+    {
+        BinaryPrimitives.WriteUInt32BigEndian(vhd.AsSpan(vhd.Length - 512 + 60), 4);
+        var locator = vhd.AsSpan(512 + 576, 24);
+        "W2ku"u8.CopyTo(locator);
+        BinaryPrimitives.WriteUInt32BigEndian(locator[4..], 512);
+        BinaryPrimitives.WriteUInt32BigEndian(locator[8..], 24);
+        BinaryPrimitives.WriteUInt64BigEndian(locator[16..], (ulong)vhd.Length - 512);
+        return vhd;
+    }
+
+    [Fact]
+    public void VhdxWithOneTornHeaderIsStillAccepted()
+    {
+        var bytes = fixtures.Bytes("disk.vhdx");
+        bytes[VhdxFirstHeader + 100] ^= 0xFF;
+
+        var result = Inspecting.InChunks(bytes, 4096);
+
+        Assert.Null(result.UnsafeReason);
+        Assert.Equal(QemuImg.Info(fixtures.PathOf("disk.vhdx")).VirtualSize, result.VirtualSize);
+    }
+
+    [Fact]
+    public void VhdxWithNoValidHeaderIsInvalid()
+    {
+        var bytes = fixtures.Bytes("disk.vhdx");
+        bytes[VhdxFirstHeader + 100] ^= 0xFF;
+        bytes[VhdxSecondHeader + 100] ^= 0xFF;
+
+        Assert.Equal("The VHDX image is invalid: neither of its two headers is valid.", Inspecting.InChunks(bytes, 7).UnsafeReason);
+    }
+
+    [Fact]
+    public void VhdxWhoseActiveHeaderHasALogIsUnsafe()
+    {
+        // qemu-img writes the second header last, with the higher sequence number: it is the active one.
+        var bytes = VhdxWithLog(fixtures.Bytes("disk.vhdx"), VhdxSecondHeader);
+
+        var result = Inspecting.InChunks(bytes, 65536);
+
+        Assert.Equal(DetectedFormat.Vhdx, result.Format);
+        Assert.Equal("The VHDX image has a log of pending writes that would change it when opened.", result.UnsafeReason);
+    }
+
+    [Fact]
+    public void VhdxWithALogOnlyInTheOlderHeaderIsAccepted()
+    {
+        var bytes = VhdxWithLog(fixtures.Bytes("disk.vhdx"), VhdxFirstHeader);
+
+        Assert.Null(Inspecting.Whole(bytes).UnsafeReason);
+    }
+
+    [Fact]
+    public void VhdxHeaderWithTheHigherSequenceNumberIsTheActiveOneWhereverItLies()
+    {
+        var bytes = fixtures.Bytes("disk.vhdx");
+        var second = BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(VhdxSecondHeader + 8));
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(VhdxFirstHeader + 8), second + 1);
+        bytes = VhdxWithLog(bytes, VhdxFirstHeader);
+
+        Assert.Contains("log of pending writes", Inspecting.Whole(bytes).UnsafeReason);
+    }
+
+    public const int VhdxFirstHeader = 64 * 1024;
+    public const int VhdxSecondHeader = 128 * 1024;
+
+    /// <summary>Sets a log GUID in the VHDX header at <paramref name="header"/> and signs it again (CRC-32C over 4 KiB, checksum field zeroed).</summary>
+    public static byte[] VhdxWithLog(byte[] vhdx, int header)
+    {
+        Guid.NewGuid().TryWriteBytes(vhdx.AsSpan(header + 48));
+        BinaryPrimitives.WriteUInt32LittleEndian(vhdx.AsSpan(header + 4), 0);
+        BinaryPrimitives.WriteUInt32LittleEndian(vhdx.AsSpan(header + 4), Crc32C(vhdx.AsSpan(header, 4096)));
+        return vhdx;
+    }
+
+    /// <summary>Bit by bit, reflected polynomial 0x82F63B78: independent of the inspector's own.</summary>
+    private static uint Crc32C(ReadOnlySpan<byte> data)
+    {
+        var crc = uint.MaxValue;
+        foreach (var b in data)
+        {
+            crc ^= b;
+            for (var bit = 0; bit < 8; bit++)
+            {
+                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0x82F63B78 : crc >> 1;
+            }
+        }
+
+        return ~crc;
+    }
+
+    [Fact]
     public void VhdxWithParentLocatorIsUnsafe()
     {
         var bytes = fixtures.Bytes("disk.vhdx");
@@ -363,6 +514,58 @@ public sealed class UnsafeImageTests(ImageFixtures fixtures)
         Assert.Equal(format, result.Format);
         Assert.Contains("truncated", result.UnsafeReason);
         Assert.Equal(result, ImageFormatInspector.Inspect(bytes, length));
+    }
+
+    public static TheoryData<string, long, DetectedFormat, string> TruncatedTables => new()
+    {
+        // qemu-img puts the L1 table of a new qcow2 last, at 192 KiB.
+        { "v3.qcow2", 0x30000 + 8, DetectedFormat.Qcow2, "qcow2 L1 table" },
+        // The grain directory of the 1 GiB sparse VMDK: 32 entries at sector 150.
+        { "sparse.vmdk", (150 * 512) + 64, DetectedFormat.Vmdk, "VMDK grain directory" },
+        { "disk.vdi", 4000, DetectedFormat.Vdi, "VDI block map" },
+        // 2560 entries of 4 bytes from 1536 on.
+        { "dynamic.vhd", 2048, DetectedFormat.Vhd, "VHD block allocation table" },
+        { "disk.vhdx", 0x38000, DetectedFormat.Vhdx, "VHDX region table" },
+        // qemu-img's metadata region: 1 MiB from 3 MiB on; its table and items are in the first 64 KiB.
+        { "disk.vhdx", (4 << 20) - 4096, DetectedFormat.Vhdx, "VHDX metadata region" },
+        { "disk.hds", 1000, DetectedFormat.Parallels, "Parallels block allocation table" },
+    };
+
+    [Theory]
+    [MemberData(nameof(TruncatedTables))]
+    public void ImageCutBeforeTheEndOfATableItsHeaderPromisesIsTruncatedOrCorrupt(string name, long length, DetectedFormat format, string table)
+    {
+        var bytes = fixtures.Truncated(name, length);
+
+        var result = Inspecting.InChunks(bytes, 4096);
+
+        Assert.Equal(format, result.Format);
+        Assert.Equal($"The image is truncated or corrupt: the {table} ends past the end of the file.", result.UnsafeReason);
+        Assert.Equal(result, Inspecting.InChunks(bytes, 7));
+    }
+
+    [Theory]
+    [InlineData(56, 1000u, "refcount table")]
+    [InlineData(60, 1u, "snapshot table")]
+    public void Qcow2WhoseTablesLieBeyondTheFileIsTruncatedOrCorrupt(int field, uint value, string table)
+    {
+        // A refcount table of 1000 clusters, or one snapshot whose table starts where the file ends.
+        var bytes = fixtures.Bytes("v3.qcow2");
+        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(field), value);
+        BinaryPrimitives.WriteUInt64BigEndian(bytes.AsSpan(64), (ulong)bytes.Length);
+
+        Assert.Equal($"The image is truncated or corrupt: the qcow2 {table} ends past the end of the file.", Inspecting.Whole(bytes).UnsafeReason);
+    }
+
+    [Fact]
+    public void StreamOptimizedVmdkTakesItsGrainDirectoryFromTheFooter()
+    {
+        // The header keeps gdOffset = -1; the footer (1 KiB before the end) holds the real one, here past the end.
+        var bytes = WithFooter(fixtures.Bytes("stream.vmdk"));
+        Assert.Null(Inspecting.Whole(bytes).UnsafeReason);
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(bytes.Length - 1024 + 56), (ulong)bytes.Length / 512);
+
+        Assert.Equal("The image is truncated or corrupt: the VMDK grain directory ends past the end of the file.", Inspecting.InChunks(bytes, 4096).UnsafeReason);
     }
 
     [Fact]

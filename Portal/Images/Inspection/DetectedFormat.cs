@@ -12,6 +12,7 @@ public enum DetectedFormat
     Vdi,
     Iso,
     Luks,
+    Parallels,
 }
 
 public static class DetectedFormatNames
@@ -34,6 +35,7 @@ public static class DetectedFormatNames
         DetectedFormat.Vhd => DiskFormat.Vhd,
         DetectedFormat.Vhdx => DiskFormat.Vhdx,
         DetectedFormat.Iso => DiskFormat.Iso,
+        DetectedFormat.Parallels => DiskFormat.Ploop,
         _ => null,
     };
 
@@ -49,6 +51,7 @@ public static class DetectedFormatNames
         DetectedFormat.Vdi => "VDI",
         DetectedFormat.Iso => "ISO",
         DetectedFormat.Luks => "LUKS",
+        DetectedFormat.Parallels => "Parallels",
         _ => format.ToString(),
     };
 

@@ -13,6 +13,14 @@ internal readonly record struct Detection(DetectedFormat Format, long? VirtualSi
         ? Unsafe(format, $"The {format.ShortName()} image is truncated: the file ends before its {part} is complete.")
         : new(format, null, null);
 
+    /// <summary>A table the header points to is not within the bytes received: the file was cut short or the pointer lies.</summary>
+    public static Detection Truncated(DetectedFormat format, string part) =>
+        Unsafe(format, $"The image is truncated or corrupt: the {format.ShortName()} {part} ends past the end of the file.");
+
+    /// <summary>Whether [offset, offset + length) lies within a file of <paramref name="total"/> bytes, without overflowing.</summary>
+    public static bool IsWithin(ulong offset, ulong length, long total) =>
+        offset <= (ulong)total && length <= (ulong)total - offset;
+
     /// <summary>Sizes come from untrusted 64-bit fields; anything a long cannot hold is a lie.</summary>
     public static bool TryGetSize(ulong bytes, out long size) => TryGetSize(bytes, 1, out size);
 

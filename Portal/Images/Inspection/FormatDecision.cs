@@ -17,8 +17,9 @@ public static class FormatDecision
             return FormatVerdict.Accept(detected.VirtualSize);
         }
 
-        // Nothing can check ami/ari/aki (or ploop) content, so like Glance only plain data is let through:
-        // anything with a recognisable header under such a label is a disguised image.
+        // Nothing can check ami/ari/aki content, so like Glance only plain data is let through: anything with a
+        // recognisable header under such a label is a disguised image. ploop also takes plain data (a raw ploop delta)
+        // besides the Parallels images ToDiskFormat already matches.
         if (IsUninspectable(declared) && detected.Format == DetectedFormat.Raw)
         {
             return FormatVerdict.Accept(detected.VirtualSize);

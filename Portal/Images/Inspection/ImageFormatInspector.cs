@@ -12,7 +12,7 @@ namespace Portal.Images.Inspection;
 /// </remarks>
 public sealed class ImageFormatInspector
 {
-    /// <summary>The most bytes of one stream ever held: the first 64 KiB, a VMDK descriptor (at most 1 MiB) or three VHDX tables, and a VMDK footer.</summary>
+    /// <summary>The most bytes of one stream ever held: the first 64 KiB, a VMDK descriptor (at most 1 MiB) or the VHDX headers and tables, and a VMDK or VHD footer.</summary>
     public const int MaxCapturedBytes = 2 * 1024 * 1024;
 
     /// <summary>Every fixed-offset header, and ISO's volume descriptors from 32 KiB on.</summary>
@@ -29,6 +29,8 @@ public sealed class ImageFormatInspector
     private long _reserved = HeadLength + VmdkSparseReader.FooterLength;
     private VmdkSparseReader? _vmdk;
     private VhdxReader? _vhdx;
+    private CaptureRegion? _vhdDynamicHeader;
+    private bool _vhdDynamicHeaderAsked;
     private InspectionResult? _final;
 
     public ImageFormatInspector()
@@ -41,7 +43,7 @@ public sealed class ImageFormatInspector
 
     /// <summary>
     /// Bytes copied out of the chunks fed so far: the inspector's work on the stream. Never more than
-    /// <see cref="MaxCapturedBytes"/> plus, while a stream-optimized VMDK keeps its tail, the tail's length per chunk.
+    /// <see cref="MaxCapturedBytes"/> plus, while a stream-optimized VMDK or a VHD keeps its tail, the tail's length per chunk.
     /// </summary>
     internal long BytesCopied { get; private set; }
 
@@ -189,9 +191,9 @@ public sealed class ImageFormatInspector
     private void Step()
     {
         var head = _head.Data;
-        if (_keepTail && head.Length >= 64 && !(head.StartsWith("KDMV"u8) && VmdkSparseReader.HasFooter(head)))
+        if (_keepTail && head.Length >= 64 && !(head.StartsWith("KDMV"u8) && VmdkSparseReader.HasFooter(head)) && !head.StartsWith("conectix"u8))
         {
-            // Only a stream-optimized VMDK keeps anything at the end of the stream.
+            // Only a stream-optimized VMDK and a VHD keep anything at the end of the stream.
             _keepTail = false;
             _tail.Clear();
         }
@@ -199,6 +201,12 @@ public sealed class ImageFormatInspector
         if (_vmdk is null && head.Length >= VmdkSparseReader.HeaderLength && head.StartsWith("KDMV"u8))
         {
             _vmdk = new VmdkSparseReader(head, this);
+        }
+
+        if (!_vhdDynamicHeaderAsked && VhdFooter.DynamicHeaderOffset(head) is long dynamicHeader)
+        {
+            _vhdDynamicHeaderAsked = true;
+            _vhdDynamicHeader = AddRegion(dynamicHeader, VhdFooter.DynamicHeaderLength);
         }
 
         if (_vhdx is null && head.StartsWith("vhdxfile"u8))
@@ -213,12 +221,13 @@ public sealed class ImageFormatInspector
     {
         var head = _head.Data;
         List<Detection> found = [];
-        Add(found, Qcow2Header.Detect(head, endOfData));
+        Add(found, Qcow2Header.Detect(head, endOfData, totalLength));
         Add(found, QedHeader.Detect(head));
-        Add(found, VhdFooter.Detect(head, endOfData));
-        Add(found, head.StartsWith("vhdxfile"u8) ? _vhdx?.Evaluate(endOfData) : null);
+        Add(found, VhdFooter.Detect(head, endOfData, endOfData && head.StartsWith("conectix"u8) ? _tail.ToArray() : [], _vhdDynamicHeader, BytesSeen));
+        Add(found, head.StartsWith("vhdxfile"u8) ? _vhdx?.Evaluate(endOfData, BytesSeen) : null);
         Add(found, DetectVmdk(head, endOfData));
-        Add(found, VdiHeader.Detect(head, endOfData));
+        Add(found, VdiHeader.Detect(head, endOfData, totalLength));
+        Add(found, ParallelsHeader.Detect(head, endOfData, totalLength));
         Add(found, LuksHeader.Detect(head, endOfData, totalLength));
         Add(found, IsoVolume.Detect(head, endOfData, totalLength));
         return Combine(found, PartitionTable.Detect(head), totalLength);
@@ -228,7 +237,7 @@ public sealed class ImageFormatInspector
     {
         if (head.StartsWith("KDMV"u8))
         {
-            return _vmdk?.Evaluate(head, endOfData, endOfData ? VmdkFooterArea() : [])
+            return _vmdk?.Evaluate(head, endOfData, endOfData ? VmdkFooterArea() : [], BytesSeen)
                 ?? Detection.Incomplete(DetectedFormat.Vmdk, endOfData, "header");
         }
 

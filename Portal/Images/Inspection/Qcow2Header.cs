@@ -15,9 +15,31 @@ internal static class Qcow2Header
     // entries and anything newer are refused because nothing here can vouch for what they make qemu do.
     private const ulong Acceptable = Dirty | Corrupt | CompressionType;
 
+    /// <summary>The tables qemu reads on opening; one past the end means a cut-short upload or a header that lies.</summary>
+    private static string? FirstTableOutside(ReadOnlySpan<byte> header, uint clusterBits, long total)
+    {
+        var l1Entries = BinaryPrimitives.ReadUInt32BigEndian(header[36..]);
+        if (!Detection.IsWithin(BinaryPrimitives.ReadUInt64BigEndian(header[40..]), l1Entries * 8UL, total))
+        {
+            return "L1 table";
+        }
+
+        var refcountClusters = BinaryPrimitives.ReadUInt32BigEndian(header[56..]);
+        if (!Detection.IsWithin(BinaryPrimitives.ReadUInt64BigEndian(header[48..]), (ulong)refcountClusters << (int)clusterBits, total))
+        {
+            return "refcount table";
+        }
+
+        // Each snapshot entry has at least its 40-byte fixed part.
+        var snapshots = BinaryPrimitives.ReadUInt32BigEndian(header[60..]);
+        return snapshots == 0 || Detection.IsWithin(BinaryPrimitives.ReadUInt64BigEndian(header[64..]), snapshots * 40UL, total)
+            ? null
+            : "snapshot table";
+    }
+
     private static ReadOnlySpan<byte> Magic => [(byte)'Q', (byte)'F', (byte)'I', 0xFB];
 
-    public static Detection? Detect(ReadOnlySpan<byte> head, bool endOfData)
+    public static Detection? Detect(ReadOnlySpan<byte> head, bool endOfData, long? totalLength)
     {
         const DetectedFormat format = DetectedFormat.Qcow2;
         if (!head.StartsWith(Magic))
@@ -87,6 +109,11 @@ internal static class Qcow2Header
             {
                 return Detection.Unsafe(format, "The qcow2 image uses incompatible features that are not supported.");
             }
+        }
+
+        if (endOfData && totalLength is long total && FirstTableOutside(head, clusterBits, total) is { } table)
+        {
+            return Detection.Truncated(format, table);
         }
 
         return new Detection(format, size, null, version == 2 ? "compat 0.10" : "compat 1.1");

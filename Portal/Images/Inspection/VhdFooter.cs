@@ -2,7 +2,10 @@ using System.Buffers.Binary;
 
 namespace Portal.Images.Inspection;
 
-/// <summary>VHD ("vpc" to qemu): a dynamic disk starts with a copy of its big-endian 512-byte footer.</summary>
+/// <summary>
+/// VHD ("vpc" to qemu): a dynamic disk starts with a copy of its big-endian 512-byte footer and ends with the footer
+/// itself. Hyper-V and Xen read the end copy, qemu the start one, so both are checked and must be the same.
+/// </summary>
 internal static class VhdFooter
 {
     private const int FooterLength = 512;
@@ -11,9 +14,17 @@ internal static class VhdFooter
     private const uint Differencing = 4;
     private const long MaxGeometrySectors = 65535L * 16 * 255;
 
+    /// <summary>A dynamic disk's header ("cxsparse"), at the footer's data offset: it locates the block allocation table.</summary>
+    public const int DynamicHeaderLength = 1024;
+
     private static ReadOnlySpan<byte> Cookie => "conectix"u8;
 
-    public static Detection? Detect(ReadOnlySpan<byte> head, bool endOfData)
+    /// <param name="head">The start of the stream.</param>
+    /// <param name="endOfData">Whether the whole stream has been seen.</param>
+    /// <param name="tail">The last bytes of the stream; only read at the end of the data.</param>
+    /// <param name="dynamicHeader">The dynamic disk header, where the head footer says it is.</param>
+    /// <param name="total">The stream's length; only read at the end of the data.</param>
+    public static Detection? Detect(ReadOnlySpan<byte> head, bool endOfData, ReadOnlySpan<byte> tail, CaptureRegion? dynamicHeader, long total)
     {
         const DetectedFormat format = DetectedFormat.Vhd;
         if (!head.StartsWith(Cookie))
@@ -27,7 +38,9 @@ internal static class VhdFooter
         }
 
         var diskType = BinaryPrimitives.ReadUInt32BigEndian(head[60..]);
-        if (diskType == Differencing)
+        var trailing = endOfData && tail.Length >= FooterLength ? tail[^FooterLength..] : [];
+        if (diskType == Differencing
+            || (trailing.StartsWith(Cookie) && BinaryPrimitives.ReadUInt32BigEndian(trailing[60..]) == Differencing))
         {
             // Its parent locators are host paths that Hyper-V or Xen would open.
             return Detection.Unsafe(format, "The VHD image is a differencing disk that refers to a parent file.");
@@ -43,7 +56,42 @@ internal static class VhdFooter
             return Detection.Invalid(format, "it declares an impossible disk size");
         }
 
+        if (endOfData && diskType == Dynamic && !IsAllocationTableWithin(dynamicHeader, total))
+        {
+            return Detection.Truncated(format, "block allocation table");
+        }
+
+        // A tool that reads the end copy would see another disk (a differencing one, say) than the one checked here.
+        if (endOfData && !trailing.SequenceEqual(head[..FooterLength]))
+        {
+            return Detection.Invalid(format, "its footer at the end of the file is missing or differs from the copy at its start");
+        }
+
         return new Detection(format, sectors * 512, null, diskType == Fixed ? "fixed" : "dynamic");
+    }
+
+    /// <summary>Where a dynamic disk's header says its dynamic header lies; null for other disks.</summary>
+    public static long? DynamicHeaderOffset(ReadOnlySpan<byte> head)
+    {
+        if (head.Length < FooterLength || !head.StartsWith(Cookie) || BinaryPrimitives.ReadUInt32BigEndian(head[60..]) != Dynamic)
+        {
+            return null;
+        }
+
+        var offset = BinaryPrimitives.ReadUInt64BigEndian(head[16..]);
+        return offset <= long.MaxValue - DynamicHeaderLength ? (long)offset : -1;
+    }
+
+    private static bool IsAllocationTableWithin(CaptureRegion? dynamicHeader, long total)
+    {
+        if (dynamicHeader is not { IsComplete: true } region || !region.Data.StartsWith("cxsparse"u8))
+        {
+            return false;
+        }
+
+        var table = BinaryPrimitives.ReadUInt64BigEndian(region.Data[16..]);
+        var entries = BinaryPrimitives.ReadUInt32BigEndian(region.Data[28..]);
+        return Detection.IsWithin(table, entries * 4UL, total);
     }
 
     /// <summary>

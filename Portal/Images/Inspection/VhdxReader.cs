@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Numerics;
 
 namespace Portal.Images.Inspection;
 
@@ -8,6 +9,9 @@ namespace Portal.Images.Inspection;
 /// </summary>
 internal sealed class VhdxReader
 {
+    private const long FirstHeaderOffset = 64 * 1024;
+    private const long SecondHeaderOffset = 128 * 1024;
+    private const int HeaderLength = 4 * 1024;
     private const long RegionTableOffset = 192 * 1024;
     private const int TableLength = 64 * 1024;
     private const int RegionTableHeaderLength = 16;
@@ -15,12 +19,15 @@ internal sealed class VhdxReader
     private const int EntryLength = 32;
     private const int MaxEntries = 2047;
     private const uint HasParentFlag = 0x2;
+    private const int LogGuidOffset = 48;
 
     private static readonly Guid MetadataRegion = new("8B7CA206-4790-4B9A-B8FE-575F050F886E");
     private static readonly Guid VirtualDiskSize = new("2FA54224-CD1B-4876-B211-5DBED83BF4B8");
     private static readonly Guid FileParameters = new("CAA16737-FA36-4D43-B3B6-33F0AA44E76B");
     private static readonly Guid ParentLocator = new("A8D35F2D-B30B-454D-ABF7-D3D84834AB0C");
 
+    private readonly CaptureRegion? _firstHeader;
+    private readonly CaptureRegion? _secondHeader;
     private readonly CaptureRegion? _regionTable;
     private CaptureRegion? _metadataTable;
     private CaptureRegion? _diskSize;
@@ -28,12 +35,15 @@ internal sealed class VhdxReader
     private int _regionTableNeeded = RegionTableHeaderLength;
     private int _metadataTableNeeded = MetadataTableHeaderLength;
     private bool _hasParentLocator;
+    private ulong _metadataRegionEnd;
     private string? _problem;
 
     public VhdxReader(ImageFormatInspector inspector)
     {
+        _firstHeader = inspector.AddRegion(FirstHeaderOffset, HeaderLength);
+        _secondHeader = inspector.AddRegion(SecondHeaderOffset, HeaderLength);
         _regionTable = inspector.AddRegion(RegionTableOffset, TableLength);
-        _problem = _regionTable is null ? "its region table cannot be read" : null;
+        _problem = _regionTable is null || _firstHeader is null || _secondHeader is null ? "its region table cannot be read" : null;
     }
 
     /// <summary>Moves on to the next structure once the one that points to it has arrived.</summary>
@@ -55,7 +65,9 @@ internal sealed class VhdxReader
         }
     }
 
-    public Detection Evaluate(bool endOfData)
+    /// <param name="endOfData">Whether the whole stream has been seen.</param>
+    /// <param name="total">The stream's length; only read at the end of the data.</param>
+    public Detection Evaluate(bool endOfData, long total)
     {
         const DetectedFormat format = DetectedFormat.Vhdx;
         // A differencing disk names its parent by host path; Hyper-V would open it.
@@ -76,6 +88,36 @@ internal sealed class VhdxReader
             return Detection.Invalid(format, "its metadata lies where it cannot be read in a single pass");
         }
 
+        if (endOfData && total < RegionTableOffset + TableLength)
+        {
+            return Detection.Truncated(format, "region table");
+        }
+
+        if (endOfData && _metadataTable is not null && _metadataRegionEnd > (ulong)total)
+        {
+            return Detection.Truncated(format, "metadata region");
+        }
+
+        if (_firstHeader is { IsComplete: true } first && _secondHeader is { IsComplete: true } second)
+        {
+            var active = ActiveHeader(first.Data, second.Data);
+            if (active.IsEmpty)
+            {
+                return Detection.Invalid(format, "neither of its two headers is valid");
+            }
+
+            // A log that is not empty holds writes that Hyper-V and qemu replay when they open the disk: the image
+            // they would use is not the one checked here.
+            if (active.Slice(LogGuidOffset, 16).ContainsAnyExcept((byte)0))
+            {
+                return Detection.Unsafe(format, "The VHDX image has a log of pending writes that would change it when opened.");
+            }
+        }
+        else if (endOfData)
+        {
+            return Detection.Incomplete(format, endOfData, "headers");
+        }
+
         if (_diskSize is not { IsComplete: true } diskSize || (endOfData && _fileParameters is not { IsComplete: true }))
         {
             return Detection.Incomplete(format, endOfData, "metadata");
@@ -91,6 +133,44 @@ internal sealed class VhdxReader
     }
 
     private static bool IsMissed(CaptureRegion? region) => region is { IsMissed: true };
+
+    /// <summary>
+    /// MS-VHDX 2.2.2.1: of the two headers the valid one with the higher sequence number is current; one may be
+    /// invalid (a write torn by a crash). Equal sequence numbers pass only for identical headers, as in qemu.
+    /// </summary>
+    private static ReadOnlySpan<byte> ActiveHeader(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
+    {
+        var firstValid = IsValidHeader(first);
+        var secondValid = IsValidHeader(second);
+        if (!firstValid || !secondValid)
+        {
+            return firstValid ? first : secondValid ? second : [];
+        }
+
+        var firstSequence = BinaryPrimitives.ReadUInt64LittleEndian(first[8..]);
+        var secondSequence = BinaryPrimitives.ReadUInt64LittleEndian(second[8..]);
+        return firstSequence > secondSequence ? first
+            : secondSequence > firstSequence ? second
+            : first.SequenceEqual(second) ? first : [];
+    }
+
+    private static bool IsValidHeader(ReadOnlySpan<byte> header)
+    {
+        if (!header.StartsWith("head"u8))
+        {
+            return false;
+        }
+
+        // CRC-32C (Castagnoli) of the 4 KiB header with its own checksum field read as zero.
+        var crc = uint.MaxValue;
+        for (var offset = 0; offset < HeaderLength; offset += 8)
+        {
+            var word = BinaryPrimitives.ReadUInt64LittleEndian(header[offset..]);
+            crc = BitOperations.Crc32C(crc, offset == 0 ? word & uint.MaxValue : word);
+        }
+
+        return ~crc == BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
+    }
 
     private void FindMetadataRegion(ImageFormatInspector inspector)
     {
@@ -131,6 +211,7 @@ internal sealed class VhdxReader
 
             // Room for the table and any 32-bit item offset after it, so no later sum can overflow.
             var offset = BinaryPrimitives.ReadUInt64LittleEndian(table[(entry + 16)..]);
+            _metadataRegionEnd = offset + BinaryPrimitives.ReadUInt32LittleEndian(table[(entry + 24)..]);
             _metadataTable = offset <= (ulong)(long.MaxValue - (2L * uint.MaxValue))
                 ? inspector.AddRegion((long)offset, TableLength)
                 : null;

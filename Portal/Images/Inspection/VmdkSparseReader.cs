@@ -30,6 +30,9 @@ internal sealed class VmdkSparseReader
     private readonly ulong _descriptorSector;
     private readonly ulong _descriptorSectors;
     private readonly long _size;
+    private readonly ulong _grainSectors;
+    private readonly uint _entriesPerTable;
+    private readonly ulong _grainDirectorySector;
 
     public VmdkSparseReader(ReadOnlySpan<byte> header, ImageFormatInspector inspector)
     {
@@ -38,6 +41,9 @@ internal sealed class VmdkSparseReader
         _descriptorSector = BinaryPrimitives.ReadUInt64LittleEndian(header[28..]);
         _descriptorSectors = BinaryPrimitives.ReadUInt64LittleEndian(header[36..]);
         NeedsFooter = HasFooter(header);
+        _grainSectors = BinaryPrimitives.ReadUInt64LittleEndian(header[20..]);
+        _entriesPerTable = BinaryPrimitives.ReadUInt32LittleEndian(header[44..]);
+        _grainDirectorySector = BinaryPrimitives.ReadUInt64LittleEndian(header[56..]);
 
         if (_version is < 1 or > 3)
         {
@@ -71,7 +77,8 @@ internal sealed class VmdkSparseReader
     /// <param name="head">The start of the stream.</param>
     /// <param name="endOfData">Whether the whole stream has been seen.</param>
     /// <param name="tail">The last bytes of the stream; only read at the end of the data.</param>
-    public Detection Evaluate(ReadOnlySpan<byte> head, bool endOfData, ReadOnlySpan<byte> tail)
+    /// <param name="total">The stream's length; only read at the end of the data.</param>
+    public Detection Evaluate(ReadOnlySpan<byte> head, bool endOfData, ReadOnlySpan<byte> tail, long total)
     {
         const DetectedFormat format = DetectedFormat.Vmdk;
         if (_headerVerdict is { } verdict)
@@ -101,6 +108,7 @@ internal sealed class VmdkSparseReader
         }
 
         var size = _size;
+        var grainDirectory = _grainDirectorySector;
         if (NeedsFooter && endOfData)
         {
             if (tail.Length < FooterLength)
@@ -112,10 +120,32 @@ internal sealed class VmdkSparseReader
             {
                 return Detection.Invalid(format, "its footer does not match its header");
             }
+
+            // The header only says "see the footer"; the footer's copy holds the real grain directory.
+            grainDirectory = BinaryPrimitives.ReadUInt64LittleEndian(tail[^1024..][56..]);
+        }
+
+        if (endOfData && !IsGrainDirectoryWithin(grainDirectory, (ulong)size / 512, total))
+        {
+            return Detection.Truncated(format, "grain directory");
         }
 
         return new Detection(format, size, null, createType);
     }
+
+    /// <summary>One 4-byte entry per grain table, each table covering <c>grain × entries</c> sectors.</summary>
+    private bool IsGrainDirectoryWithin(ulong sector, ulong capacity, long total)
+    {
+        if (_grainSectors == 0 || _entriesPerTable == 0 || sector > (ulong)(long.MaxValue / 512))
+        {
+            return false;
+        }
+
+        var tables = CeilingDivide(CeilingDivide(capacity, _grainSectors), _entriesPerTable);
+        return Detection.IsWithin(sector * 512, tables * 4, total);
+    }
+
+    private static ulong CeilingDivide(ulong value, ulong divisor) => (value / divisor) + (value % divisor == 0 ? 0UL : 1UL);
 
     /// <summary>qemu trusts the footer's copy of the header over the real one, so the two must agree where it matters.</summary>
     private bool TryReadFooter(ReadOnlySpan<byte> footer, out long size)
