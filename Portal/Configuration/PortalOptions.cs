@@ -47,4 +47,7 @@ public sealed class ImageLimitOptions
 
     /// <summary>An upload or import that sends nothing for this long is given up (the image goes back to queued).</summary>
     public int TransferIdleTimeoutSeconds { get; set; } = 120;
+
+    /// <summary>Uploads one account may run at once; one more is refused (429) until one finishes.</summary>
+    public int MaxConcurrentUploadsPerAccount { get; set; } = 4;
 }
