@@ -50,4 +50,12 @@ public sealed class ImageLimitOptions
 
     /// <summary>Uploads one account may run at once; one more is refused (429) until one finishes.</summary>
     public int MaxConcurrentUploadsPerAccount { get; set; } = 4;
+
+    /// <summary>
+    /// An upload or import that delivers less than this many bytes per second over <see cref="MinRateWindowSeconds"/>
+    /// is stopped (the image goes back to queued with the reason); 0 switches the rule off.
+    /// </summary>
+    public long MinTransferBytesPerSecond { get; set; } = 10_000;
+
+    public int MinRateWindowSeconds { get; set; } = 120;
 }

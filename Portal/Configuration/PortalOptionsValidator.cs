@@ -27,6 +27,10 @@ public sealed class PortalOptionsValidator : AbstractValidator<PortalOptions>, I
             .InclusiveBetween(1, 86_400).WithMessage("Portal:Images:TransferIdleTimeoutSeconds must be between 1 and 86400 seconds.");
         RuleFor(o => o.Images.MaxConcurrentUploadsPerAccount)
             .InclusiveBetween(1, 1000).WithMessage("Portal:Images:MaxConcurrentUploadsPerAccount must be between 1 and 1000.");
+        RuleFor(o => o.Images.MinTransferBytesPerSecond)
+            .GreaterThanOrEqualTo(0).WithMessage("Portal:Images:MinTransferBytesPerSecond must be 0 (no minimum) or a positive number of bytes.");
+        RuleFor(o => o.Images.MinRateWindowSeconds)
+            .InclusiveBetween(1, 86_400).WithMessage("Portal:Images:MinRateWindowSeconds must be between 1 and 86400 seconds.");
     }
 
     public ValidateOptionsResult Validate(string? name, PortalOptions options)

@@ -1,3 +1,4 @@
+using Portal.Configuration;
 using Portal.Formatting;
 using Portal.Images.Inspection;
 using Portal.Images.Usage;
@@ -38,7 +39,7 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
     private readonly IImageStore _store;
     private readonly ImageEvents _events;
     private readonly TimeProvider _clock;
-    private readonly long _maxImageSize;
+    private readonly ImageLimitOptions _limits;
     private readonly ImageFormatInspector _inspector = new();
     private StorageQuota.Reservation? _reservation;
     private long? _expectedLength;
@@ -53,7 +54,7 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
         IImageStore store,
         ImageEvents events,
         TimeProvider clock,
-        long maxImageSize,
+        ImageLimitOptions limits,
         CancellationToken cancellationToken)
     {
         _target = target;
@@ -61,7 +62,7 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
         _store = store;
         _events = events;
         _clock = clock;
-        _maxImageSize = maxImageSize;
+        _limits = limits;
         StartedAt = clock.GetUtcNow().UtcDateTime;
         _registration = transfers.Register(target.ImageId, StartedAt, cancellationToken);
         Announce();
@@ -92,7 +93,18 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
         Expect(source.Length);
 
         await using var writer = _store.BeginWrite(ImageId);
-        var data = await ImageDataReceiver.ReceiveAsync(source.Stream, writer, this, Token);
+        using var rate = new TransferRateWatch(
+            _limits.MinTransferBytesPerSecond, TimeSpan.FromSeconds(_limits.MinRateWindowSeconds), _clock, Kind, Token);
+        ReceivedData data;
+        try
+        {
+            data = await ImageDataReceiver.ReceiveAsync(rate.Watch(source.Stream), writer, this, rate.Token);
+        }
+        catch (OperationCanceledException e) when (rate.TooSlow && !Token.IsCancellationRequested)
+        {
+            throw rate.Failure(e);
+        }
+
         Announce();
         if (_expectedLength is { } expected && expected != data.Size)
         {
@@ -122,7 +134,7 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
 
     void IReceivingTransfer.Accept(long total)
     {
-        if (total > _maxImageSize)
+        if (total > _limits.MaxImageSizeBytes)
         {
             throw TooLarge(total);
         }
@@ -166,7 +178,7 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
     {
         _expectedLength = length;
         _registration.ExpectTotal(length);
-        if (length > _maxImageSize)
+        if (length > _limits.MaxImageSizeBytes)
         {
             throw TooLarge(length.Value);
         }
@@ -197,6 +209,6 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
     }
 
     private ImageTransferRefusedException TooLarge(long bytes) => new(
-        $"This image is {Format.Bytes(bytes)} or more; the largest image accepted is {Format.Bytes(_maxImageSize)}.",
+        $"This image is {Format.Bytes(bytes)} or more; the largest image accepted is {Format.Bytes(_limits.MaxImageSizeBytes)}.",
         TransferRefusal.TooLarge);
 }
