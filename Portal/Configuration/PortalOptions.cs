@@ -25,6 +25,14 @@ public sealed class StorageOptions
     /// <summary>Quota of an account without one of its own, in GB (10^9 bytes); 0 means no quota.</summary>
     public decimal DefaultQuotaGb { get; set; } = 50;
 
+    /// <summary>
+    /// Free space (GB) the image store keeps: a transfer that would eat into it is refused, or stopped once it does, so
+    /// that a full disk never breaks the database or the other transfers.
+    /// </summary>
+    public decimal FreeSpaceReserveGb { get; set; } = 5;
+
+    public long FreeSpaceReserveBytes => (long)(FreeSpaceReserveGb * Images.Usage.StorageAccrual.BytesPerGb);
+
     public long? DefaultQuotaBytes => DefaultQuotaGb > 0 ? (long)(DefaultQuotaGb * Images.Usage.StorageAccrual.BytesPerGb) : null;
 }
 

@@ -29,6 +29,9 @@ public enum RefusalCode
 
     /// <summary>The account already has as many transfers running or waiting as it may; it can try again later.</summary>
     TooMany,
+
+    /// <summary>The image store has no room left above its free-space reserve; nothing the customer sent is wrong.</summary>
+    StoreFull,
 }
 
 /// <summary>A refusal: what kind, and the sentence the customer reads.</summary>

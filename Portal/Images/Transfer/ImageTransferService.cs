@@ -105,7 +105,7 @@ public sealed class ImageTransferService(
     }
 
     private TransferSession Start(TransferTarget target, CancellationToken cancellationToken) =>
-        new(target, transfers, quota, store, events, clock, options.Value.Images, cancellationToken);
+        new(target, transfers, quota, store, events, clock, options.Value.Images, options.Value.Storage.FreeSpaceReserveBytes, cancellationToken);
 
     /// <summary>Streams the data in, then activates the image.</summary>
     private async Task<Image> ReceiveAsync(TransferSession session, TransferSource source, CancellationToken cancellationToken)

@@ -40,6 +40,7 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
     private readonly ImageEvents _events;
     private readonly TimeProvider _clock;
     private readonly ImageLimitOptions _limits;
+    private readonly long _freeSpaceReserve;
     private readonly ImageFormatInspector _inspector = new();
     private StorageQuota.Reservation? _reservation;
     private long? _expectedLength;
@@ -55,6 +56,7 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
         ImageEvents events,
         TimeProvider clock,
         ImageLimitOptions limits,
+        long freeSpaceReserve,
         CancellationToken cancellationToken)
     {
         _target = target;
@@ -63,6 +65,7 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
         _events = events;
         _clock = clock;
         _limits = limits;
+        _freeSpaceReserve = freeSpaceReserve;
         StartedAt = clock.GetUtcNow().UtcDateTime;
         _registration = transfers.Register(target.ImageId, StartedAt, cancellationToken);
         Announce();
@@ -140,6 +143,10 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
         }
 
         Claim(Math.Max(total, _expectedLength ?? 0));
+        if (_store.AvailableBytes is { } free && free < _freeSpaceReserve)
+        {
+            throw StoreFull();
+        }
     }
 
     /// <summary>
@@ -183,6 +190,11 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
             throw TooLarge(length.Value);
         }
 
+        if (length is { } announced && _store.AvailableBytes is { } free && free - announced < _freeSpaceReserve)
+        {
+            throw StoreFull();
+        }
+
         if (length is { } declaredLength)
         {
             // A known length is claimed up front: a parallel transfer cannot take the room meanwhile.
@@ -207,6 +219,9 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
         _announcedAt = _clock.GetTimestamp();
         _events.Publish(ImageChange.Of(_target.Image, _registration.Progress));
     }
+
+    private static ImageTransferRefusedException StoreFull() =>
+        new("The image store is full. Please try again later.", TransferRefusal.StoreFull);
 
     private ImageTransferRefusedException TooLarge(long bytes) => new(
         $"This image is {Format.Bytes(bytes)} or more; the largest image accepted is {Format.Bytes(_limits.MaxImageSizeBytes)}.",
