@@ -109,6 +109,7 @@ public sealed class ImageService(
         {
             // Still waiting for its turn: nothing runs to stop, so put it back here.
             await ChangeAsync(caller, id, expectedVersion: null, i => i.AbandonTransfer(ImageTransferService.ImportCancelledReason, Now), cancellationToken);
+            imports.Remove(id);
         }
     }
 

@@ -66,6 +66,40 @@ public sealed class UrlImportQueueTests
     }
 
     [Fact]
+    public void ACancelledImportLeavesTheLineAndFreesItsPlace()
+    {
+        var images = Enumerable.Range(0, 3).Select(_ => Guid.NewGuid()).ToList();
+        images.ForEach(id => _queue.Enqueue(id, _alice));
+
+        _queue.Remove(images[1]);
+
+        Assert.False(_queue.IsWaiting(images[1]));
+        Assert.True(_queue.DecideEnqueue(_alice).Allowed);
+        var started = new List<Guid>();
+        while (_queue.TryTake(out var lease))
+        {
+            started.Add(lease.ImageId);
+        }
+
+        Assert.Equal([images[0], images[2]], started);
+    }
+
+    [Fact]
+    public void RemovingTheLastWaitingImportOfAnAccountLetsTheOthersTakeTurns()
+    {
+        var alices = Guid.NewGuid();
+        var bobs = Guid.NewGuid();
+        _queue.Enqueue(alices, _alice);
+        _queue.Enqueue(bobs, _bob);
+
+        _queue.Remove(alices);
+
+        Assert.True(_queue.TryTake(out var lease));
+        Assert.Equal(bobs, lease.ImageId);
+        Assert.False(_queue.TryTake(out _));
+    }
+
+    [Fact]
     public async Task TheWorkerWaitsUntilASlotIsFree()
     {
         _queue.Enqueue(Guid.NewGuid(), _alice);

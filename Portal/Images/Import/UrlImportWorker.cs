@@ -55,6 +55,36 @@ public sealed class UrlImportQueue(IOptions<ImportOptions> options)
         _changed.Release();
     }
 
+    /// <summary>Takes a cancelled image out of its line, so that it stops counting against the account's waiting imports.</summary>
+    public void Remove(Guid imageId)
+    {
+        lock (_gate)
+        {
+            foreach (var (account, line) in _waiting)
+            {
+                if (!line.Contains(imageId))
+                {
+                    continue;
+                }
+
+                var rest = new Queue<Guid>(line.Where(id => id != imageId));
+                if (rest.Count == 0)
+                {
+                    _waiting.Remove(account);
+                    var index = _turns.IndexOf(account);
+                    _turns.RemoveAt(index);
+                    _nextTurn = _turns.Count == 0 ? 0 : _nextTurn % _turns.Count;
+                }
+                else
+                {
+                    _waiting[account] = rest;
+                }
+
+                return;
+            }
+        }
+    }
+
     /// <summary>The image is in line, waiting for one of its account's import slots.</summary>
     public bool IsWaiting(Guid imageId)
     {
