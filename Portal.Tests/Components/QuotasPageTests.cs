@@ -27,6 +27,17 @@ public sealed class QuotasPageTests : PortalComponentTest
     private IReadOnlyList<Snackbar> Snackbars => Services.GetRequiredService<ISnackbar>().ShownSnackbars.ToList();
 
     [Fact]
+    public void ShowsTheImageStoresFreeSpaceAndTheReserve()
+    {
+        RenderProviders();
+        var page = Render<QuotasPage>();
+
+        var text = page.Find("[data-testid=store-free-space]").TextContent;
+        Assert.Matches(@"Image store: \S+ \S+ free", text);
+        Assert.Contains("5 GB is kept in reserve", text);
+    }
+
+    [Fact]
     public void SavingAQuotaSaysSoAndShowsIt()
     {
         var page = OpenQuotaOf("alice-project");

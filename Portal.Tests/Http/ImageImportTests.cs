@@ -7,7 +7,7 @@ using Portal.Tests.Support;
 namespace Portal.Tests.Http;
 
 /// <summary>The portal allowed (by explicit test configuration only) to import from a loopback image server.</summary>
-public sealed class ImportPortal : KestrelPortal
+public class ImportPortal : KestrelPortal
 {
     public LoopbackImageServer ImageServer { get; } = new();
 

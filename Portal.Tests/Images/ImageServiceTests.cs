@@ -276,8 +276,8 @@ public sealed class ImageServiceTests : IDisposable
 
         Assert.Equal(ImageStatus.Importing, image.Status);
         Assert.Equal("https://cloud.example.com/image.qcow2", image.ImportUrl);
-        Assert.True(_harness.Imports.Reader.TryRead(out var queued));
-        Assert.Equal(image.Id, queued);
+        Assert.True(_harness.Imports.TryTake(out var queued));
+        Assert.Equal(image.Id, queued.ImageId);
     }
 
     [Fact]
@@ -334,14 +334,14 @@ public sealed class ImageServiceTests : IDisposable
         {
             Name = "retry", Source = ImageSource.Url, ImageUrl = "https://cloud.example.com/a.img", DiskFormat = DiskFormat.Raw,
         });
-        _harness.Imports.Reader.TryRead(out _);
+        _harness.Imports.TryTake(out _);
         await _harness.Transfers.AbandonAsync(image.Id, "The server had a problem (HTTP 503). Try again later.");
 
         var retried = await Service.RetryImportAsync(Callers.Alice, image.Id);
 
         Assert.Equal(ImageStatus.Importing, retried.Status);
         Assert.Null(retried.StatusReason);
-        Assert.True(_harness.Imports.Reader.TryRead(out var queued));
-        Assert.Equal(image.Id, queued);
+        Assert.True(_harness.Imports.TryTake(out var queued));
+        Assert.Equal(image.Id, queued.ImageId);
     }
 }

@@ -25,6 +25,14 @@ public sealed class StorageOptions
     /// <summary>Quota of an account without one of its own, in GB (10^9 bytes); 0 means no quota.</summary>
     public decimal DefaultQuotaGb { get; set; } = 50;
 
+    /// <summary>
+    /// Free space (GB) the image store keeps: a transfer that would eat into it is refused, or stopped once it does, so
+    /// that a full disk never breaks the database or the other transfers.
+    /// </summary>
+    public decimal FreeSpaceReserveGb { get; set; } = 5;
+
+    public long FreeSpaceReserveBytes => (long)(FreeSpaceReserveGb * Images.Usage.StorageAccrual.BytesPerGb);
+
     public long? DefaultQuotaBytes => DefaultQuotaGb > 0 ? (long)(DefaultQuotaGb * Images.Usage.StorageAccrual.BytesPerGb) : null;
 }
 
@@ -51,4 +59,15 @@ public sealed class ImageLimitOptions
 
     /// <summary>An upload or import that sends nothing for this long is given up (the image goes back to queued).</summary>
     public int TransferIdleTimeoutSeconds { get; set; } = 120;
+
+    /// <summary>Uploads one account may run at once; one more is refused (429) until one finishes.</summary>
+    public int MaxConcurrentUploadsPerAccount { get; set; } = 4;
+
+    /// <summary>
+    /// An upload or import that delivers less than this many bytes per second over <see cref="MinRateWindowSeconds"/>
+    /// is stopped (the image goes back to queued with the reason); 0 switches the rule off.
+    /// </summary>
+    public long MinTransferBytesPerSecond { get; set; } = 10_000;
+
+    public int MinRateWindowSeconds { get; set; } = 120;
 }

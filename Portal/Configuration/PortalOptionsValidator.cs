@@ -32,8 +32,16 @@ public sealed class PortalOptionsValidator : AbstractValidator<PortalOptions>, I
             .NotEmpty().MaximumLength(8).WithMessage("Portal:Storage:Currency must be a short currency code such as EUR.");
         RuleFor(o => o.Storage.DefaultQuotaGb)
             .InclusiveBetween(0, 1_000_000_000).WithMessage("Portal:Storage:DefaultQuotaGb must be 0 (no quota) or a positive number of GB.");
+        RuleFor(o => o.Storage.FreeSpaceReserveGb)
+            .InclusiveBetween(0, 1_000_000).WithMessage("Portal:Storage:FreeSpaceReserveGb must be 0 or a positive number of GB.");
         RuleFor(o => o.Images.TransferIdleTimeoutSeconds)
             .InclusiveBetween(1, 86_400).WithMessage("Portal:Images:TransferIdleTimeoutSeconds must be between 1 and 86400 seconds.");
+        RuleFor(o => o.Images.MaxConcurrentUploadsPerAccount)
+            .InclusiveBetween(1, 1000).WithMessage("Portal:Images:MaxConcurrentUploadsPerAccount must be between 1 and 1000.");
+        RuleFor(o => o.Images.MinTransferBytesPerSecond)
+            .GreaterThanOrEqualTo(0).WithMessage("Portal:Images:MinTransferBytesPerSecond must be 0 (no minimum) or a positive number of bytes.");
+        RuleFor(o => o.Images.MinRateWindowSeconds)
+            .InclusiveBetween(1, 86_400).WithMessage("Portal:Images:MinRateWindowSeconds must be between 1 and 86400 seconds.");
     }
 
     public ValidateOptionsResult Validate(string? name, PortalOptions options)

@@ -14,6 +14,9 @@ public interface IImageStore
 
     bool Exists(Guid imageId);
 
+    /// <summary>Bytes still free where the store writes; null when the store cannot tell.</summary>
+    long? AvailableBytes { get; }
+
     /// <summary>Removes stored data; true when there was something to remove.</summary>
     bool Delete(Guid imageId);
 

@@ -71,6 +71,7 @@ public sealed class ImageService(
         var image = Image.Create(caller, request.ToNewImage(), Now);
         if (request.Source == ImageSource.Url)
         {
+            imports.DecideEnqueue(image.Owner).ThrowIfRefused();
             image.BeginImport(caller, request.ImageUrl!.Trim(), Now);
         }
 
@@ -81,7 +82,7 @@ public sealed class ImageService(
         logger.LogInformation("Image {ImageId} created by {User} from {Source}", image.Id, caller.Email, request.Source);
         if (request.Source == ImageSource.Url)
         {
-            imports.Enqueue(image.Id);
+            imports.Enqueue(image.Id, image.Owner);
         }
 
         return image;
@@ -90,8 +91,12 @@ public sealed class ImageService(
     /// <summary>Imports again from the image's URL after an import that can be retried stopped.</summary>
     public async Task<Image> RetryImportAsync(Caller caller, Guid id, CancellationToken cancellationToken = default)
     {
-        var image = await ChangeAsync(caller, id, expectedVersion: null, image => image.RetryImport(caller, Now), cancellationToken);
-        imports.Enqueue(image.Id);
+        var image = await ChangeAsync(caller, id, expectedVersion: null, image =>
+        {
+            imports.DecideEnqueue(image.Owner).ThrowIfRefused();
+            image.RetryImport(caller, Now);
+        }, cancellationToken);
+        imports.Enqueue(image.Id, image.Owner);
         return image;
     }
 
@@ -104,6 +109,7 @@ public sealed class ImageService(
         {
             // Still waiting for its turn: nothing runs to stop, so put it back here.
             await ChangeAsync(caller, id, expectedVersion: null, i => i.AbandonTransfer(ImageTransferService.ImportCancelledReason, Now), cancellationToken);
+            imports.Remove(id);
         }
     }
 

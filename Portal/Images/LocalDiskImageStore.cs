@@ -29,6 +29,9 @@ public sealed class LocalDiskImageStore : IImageStore
         Directory.CreateDirectory(_incoming);
     }
 
+    /// <summary>The free space of the file system that holds the images folder (statvfs on Linux), as an unprivileged user sees it.</summary>
+    public long? AvailableBytes => new DriveInfo(_root).AvailableFreeSpace;
+
     public string PathOf(Guid imageId) => Path.Combine(_root, imageId.ToString("D"));
 
     /// <summary>Data still being written: a crash leaves it here, never under an image's name.</summary>

@@ -26,6 +26,12 @@ public enum RefusalCode
 
     /// <summary>The image data is unsafe or not what was declared.</summary>
     BadData,
+
+    /// <summary>The account already has as many transfers running or waiting as it may; it can try again later.</summary>
+    TooMany,
+
+    /// <summary>The image store has no room left above its free-space reserve; nothing the customer sent is wrong.</summary>
+    StoreFull,
 }
 
 /// <summary>A refusal: what kind, and the sentence the customer reads.</summary>

@@ -11,6 +11,8 @@ public static class RefusalProblems
         RefusalCode.NotAllowed or RefusalCode.Protected => StatusCodes.Status403Forbidden,
         RefusalCode.InvalidState or RefusalCode.Stale => StatusCodes.Status409Conflict,
         RefusalCode.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        RefusalCode.TooMany => StatusCodes.Status429TooManyRequests,
+        RefusalCode.StoreFull => StatusCodes.Status507InsufficientStorage,
         RefusalCode.Invalid or RefusalCode.BadData => StatusCodes.Status400BadRequest,
         _ => StatusCodes.Status400BadRequest,
     };

@@ -46,6 +46,29 @@ public sealed class TransferCardTests : DetailsCardTest
     }
 
     [Fact]
+    public async Task AnImportStillInItsAccountsLineSaysItIsWaitingForItsTurn()
+    {
+        var image = await Harness.Service.CreateAsync(Callers.Alice, new CreateImageRequest
+        {
+            Name = "in-line", Source = ImageSource.Url, ImageUrl = "https://cloud.example.com/in-line.qcow2", DiskFormat = DiskFormat.Qcow2,
+        });
+
+        var card = RenderTransfer(image, Callers.Alice);
+
+        Assert.Equal(Portal.Images.Import.UrlImportQueue.WaitingForTurn, card.Find("[data-testid=import-waiting]").TextContent);
+    }
+
+    [Fact]
+    public async Task ARunningImportDoesNotSayItIsWaiting()
+    {
+        using var import = await ImportInProgress.StartAsync(Harness, Callers.Alice, "running", totalBytes: 4_000_000);
+
+        var card = RenderTransfer(import.Image, Callers.Alice);
+
+        Assert.Empty(card.FindAll("[data-testid=import-waiting]"));
+    }
+
+    [Fact]
     public async Task SomeoneWhoMayNotChangeTheImageSeesTheProgressWithoutCancel()
     {
         using var import = await ImportInProgress.StartAsync(Harness, Callers.Operator, "fedora-45", totalBytes: null, ImageVisibility.Public);

@@ -29,5 +29,11 @@ public sealed class ImportOptions
     /// </summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Imports one account may run at once; more wait in the account's line (the image stays importing).</summary>
+    public int MaxRunningPerAccount { get; set; } = 2;
+
+    /// <summary>Imports one account may have waiting; one more is refused at once.</summary>
+    public int MaxQueuedPerAccount { get; set; } = 10;
+
     public string UserAgent { get; set; } = "Portal-image-import/1.0";
 }

@@ -28,6 +28,8 @@ public static class ImportServiceCollectionExtensions
             .Validate(o => o.MaxRedirects is >= 0 and <= 20, "Portal:Import:MaxRedirects must be between 0 and 20.")
             .Validate(o => o.ConnectTimeout > TimeSpan.Zero && o.IdleTimeout > TimeSpan.Zero,
                 "Portal:Import:ConnectTimeout and IdleTimeout must be positive.")
+            .Validate(o => o.MaxRunningPerAccount is >= 1 and <= 1000, "Portal:Import:MaxRunningPerAccount must be between 1 and 1000.")
+            .Validate(o => o.MaxQueuedPerAccount is >= 0 and <= 100_000, "Portal:Import:MaxQueuedPerAccount must be between 0 and 100000.")
             .Validate(o => !string.IsNullOrWhiteSpace(o.UserAgent), "Portal:Import:UserAgent must not be empty.")
             .ValidateOnStart();
         services.AddSingleton<ImportUrlPolicy>();

@@ -33,6 +33,8 @@ public sealed class ImageTransferService(
     /// <summary>Receives an upload's bytes for a queued image of the caller's.</summary>
     public async Task<Image> UploadAsync(Caller caller, Guid imageId, Stream body, long? contentLength, CancellationToken cancellationToken)
     {
+        // Taken before the image moves to saving: a refused upload leaves the image as it was.
+        using var slot = transfers.TakeUploadSlot(caller.AccountId, options.Value.Images.MaxConcurrentUploadsPerAccount);
         var target = await BeginUploadAsync(caller, imageId, cancellationToken);
         using var session = Start(target, cancellationToken);
         try
@@ -103,7 +105,7 @@ public sealed class ImageTransferService(
     }
 
     private TransferSession Start(TransferTarget target, CancellationToken cancellationToken) =>
-        new(target, transfers, quota, store, events, clock, options.Value.Images.MaxImageSizeBytes, cancellationToken);
+        new(target, transfers, quota, store, events, clock, options.Value.Images, options.Value.Storage.FreeSpaceReserveBytes, cancellationToken);
 
     /// <summary>Streams the data in, then activates the image.</summary>
     private async Task<Image> ReceiveAsync(TransferSession session, TransferSource source, CancellationToken cancellationToken)

@@ -7,11 +7,19 @@ public enum TransferRefusal
 
     /// <summary>The data is not what was declared, or is unsafe to run.</summary>
     BadData,
+
+    /// <summary>The image store has no room left above its free-space reserve.</summary>
+    StoreFull,
 }
 
 /// <summary>The portal refused the data; the message says why, for the customer.</summary>
 public sealed class ImageTransferRefusedException(string message, TransferRefusal kind)
-    : Rules.RefusedException(kind == TransferRefusal.TooLarge ? Rules.RefusalCode.TooLarge : Rules.RefusalCode.BadData, message)
+    : Rules.RefusedException(kind switch
+    {
+        TransferRefusal.TooLarge => Rules.RefusalCode.TooLarge,
+        TransferRefusal.StoreFull => Rules.RefusalCode.StoreFull,
+        _ => Rules.RefusalCode.BadData,
+    }, message)
 {
     public TransferRefusal Kind { get; } = kind;
 }

@@ -1,3 +1,4 @@
+using Portal.Configuration;
 using Portal.Formatting;
 using Portal.Images.Inspection;
 using Portal.Images.Usage;
@@ -38,7 +39,8 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
     private readonly IImageStore _store;
     private readonly ImageEvents _events;
     private readonly TimeProvider _clock;
-    private readonly long _maxImageSize;
+    private readonly ImageLimitOptions _limits;
+    private readonly long _freeSpaceReserve;
     private readonly ImageFormatInspector _inspector = new();
     private StorageQuota.Reservation? _reservation;
     private long? _expectedLength;
@@ -53,7 +55,8 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
         IImageStore store,
         ImageEvents events,
         TimeProvider clock,
-        long maxImageSize,
+        ImageLimitOptions limits,
+        long freeSpaceReserve,
         CancellationToken cancellationToken)
     {
         _target = target;
@@ -61,7 +64,8 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
         _store = store;
         _events = events;
         _clock = clock;
-        _maxImageSize = maxImageSize;
+        _limits = limits;
+        _freeSpaceReserve = freeSpaceReserve;
         StartedAt = clock.GetUtcNow().UtcDateTime;
         _registration = transfers.Register(target.ImageId, StartedAt, cancellationToken);
         Announce();
@@ -92,7 +96,18 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
         Expect(source.Length);
 
         await using var writer = _store.BeginWrite(ImageId);
-        var data = await ImageDataReceiver.ReceiveAsync(source.Stream, writer, this, Token);
+        using var rate = new TransferRateWatch(
+            _limits.MinTransferBytesPerSecond, TimeSpan.FromSeconds(_limits.MinRateWindowSeconds), _clock, Kind, Token);
+        ReceivedData data;
+        try
+        {
+            data = await ImageDataReceiver.ReceiveAsync(rate.Watch(source.Stream), writer, this, rate.Token);
+        }
+        catch (OperationCanceledException e) when (rate.TooSlow && !Token.IsCancellationRequested)
+        {
+            throw rate.Failure(e);
+        }
+
         Announce();
         if (_expectedLength is { } expected && expected != data.Size)
         {
@@ -122,12 +137,16 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
 
     void IReceivingTransfer.Accept(long total)
     {
-        if (total > _maxImageSize)
+        if (total > _limits.MaxImageSizeBytes)
         {
             throw TooLarge(total);
         }
 
         Claim(Math.Max(total, _expectedLength ?? 0));
+        if (_store.AvailableBytes is { } free && free < _freeSpaceReserve)
+        {
+            throw StoreFull();
+        }
     }
 
     /// <summary>
@@ -166,9 +185,14 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
     {
         _expectedLength = length;
         _registration.ExpectTotal(length);
-        if (length > _maxImageSize)
+        if (length > _limits.MaxImageSizeBytes)
         {
             throw TooLarge(length.Value);
+        }
+
+        if (length is { } announced && _store.AvailableBytes is { } free && free - announced < _freeSpaceReserve)
+        {
+            throw StoreFull();
         }
 
         if (length is { } declaredLength)
@@ -196,7 +220,10 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
         _events.Publish(ImageChange.Of(_target.Image, _registration.Progress));
     }
 
+    private static ImageTransferRefusedException StoreFull() =>
+        new("The image store is full. Please try again later.", TransferRefusal.StoreFull);
+
     private ImageTransferRefusedException TooLarge(long bytes) => new(
-        $"This image is {Format.Bytes(bytes)} or more; the largest image accepted is {Format.Bytes(_maxImageSize)}.",
+        $"This image is {Format.Bytes(bytes)} or more; the largest image accepted is {Format.Bytes(_limits.MaxImageSizeBytes)}.",
         TransferRefusal.TooLarge);
 }
