@@ -71,7 +71,13 @@ public sealed class ImageServiceHarness : IDisposable
             ContentRootPath = Database.Folder,
         });
         var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Portal:DataDirectory"] = Database.Folder })
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Portal:DataDirectory"] = Database.Folder,
+
+                // Tests must not depend on how full the machine's disk is; the store-full tests set their own reserve.
+                ["Portal:Storage:FreeSpaceReserveGb"] = "0",
+            })
             .Build();
 
         services.AddPortalServices(configuration);

@@ -25,6 +25,8 @@ public class PortalAppFactory : WebApplicationFactory<Program>
         // Outside Development the framework only serves published static assets (blazor.web.js, MudBlazor).
         builder.UseStaticWebAssets();
         builder.UseSetting("Portal:DataDirectory", DataFolder);
+        // Tests must not depend on how full the machine's disk is; the store-full tests set their own reserve.
+        builder.UseSetting("Portal:Storage:FreeSpaceReserveGb", "0");
         builder.UseSetting("Portal:Demo:SeedUsers", "true");
         builder.UseSetting("Portal:Demo:SeedCatalog", "true");
         builder.UseSetting("Portal:Demo:Password", DemoPassword);
