@@ -29,6 +29,7 @@ public sealed class QuotasPageTests : PortalComponentTest
     [Fact]
     public void ShowsTheImageStoresFreeSpaceAndTheReserve()
     {
+        Services.Configure<Portal.Configuration.PortalOptions>(options => options.Storage.FreeSpaceReserveGb = 5);
         RenderProviders();
         var page = Render<QuotasPage>();
 
