@@ -25,6 +25,9 @@ public class PortalAppFactory : WebApplicationFactory<Program>
         builder.UseStaticWebAssets();
         builder.UseSetting("Portal:DataDirectory", DataFolder);
         builder.UseSetting("Portal:Demo:Password", DemoPassword);
+
+        // Every test signs in from 127.0.0.1; the per-client sign-in limit is tested with its own low value.
+        builder.UseSetting("Portal:SignIn:PermitLimit", "100000");
     }
 
     public HttpClient CreateBrowserLikeClient() =>

@@ -19,7 +19,8 @@ public static class AccountEndpoints
 
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost(SignInSubmitPath, SignInAsync).WithMetadata(new RequireAntiforgeryTokenAttribute());
+        endpoints.MapPost(SignInSubmitPath, SignInAsync).WithMetadata(new RequireAntiforgeryTokenAttribute())
+            .RequireRateLimiting(SignInRateLimit.PolicyName);
         endpoints.MapPost(SignOutPath, SignOutAsync).WithMetadata(new RequireAntiforgeryTokenAttribute());
         return endpoints;
     }
@@ -65,10 +66,11 @@ public static class AccountEndpoints
             return Results.LocalRedirect(returnUrl);
         }
 
+        // A locked account gets the wrong-password answer: a different one would confirm to a guesser that the
+        // address exists and that the lockout threshold was reached. Only the log tells the operator.
         if (result.IsLockedOut)
         {
             loggers.CreateLogger(typeof(AccountEndpoints)).LogWarning("Sign-in locked out for {Email}", email);
-            return Results.LocalRedirect(SignInPage(SignInError.LockedOut, email, returnUrl));
         }
 
         return Results.LocalRedirect(SignInPage(SignInError.Invalid, email, returnUrl));
@@ -91,7 +93,7 @@ public static class AccountEndpoints
             ? returnUrl
             : DefaultLandingPath;
 
-    private static string SignInPage(SignInError error, string email, string returnUrl) =>
+    internal static string SignInPage(SignInError error, string email, string returnUrl) =>
         $"{SignInPath}?error={error.ToString().ToLowerInvariant()}&email={Uri.EscapeDataString(email)}&returnUrl={Uri.EscapeDataString(returnUrl)}";
 
     public sealed class SignInForm
@@ -107,6 +109,6 @@ public enum SignInError
 {
     Missing,
     Invalid,
-    LockedOut,
     Expired,
+    TooManyAttempts,
 }

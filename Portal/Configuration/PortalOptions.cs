@@ -13,6 +13,19 @@ public sealed class PortalOptions
     public ImageLimitOptions Images { get; set; } = new();
 
     public StorageOptions Storage { get; set; } = new();
+
+    public SignInOptions SignIn { get; set; } = new();
+}
+
+/// <summary>
+/// How many sign-in posts one client address may make per window. Identity's lockout protects one account;
+/// this limit slows down a client trying many accounts (password spraying).
+/// </summary>
+public sealed class SignInOptions
+{
+    public int PermitLimit { get; set; } = 10;
+
+    public int WindowSeconds { get; set; } = 60;
 }
 
 /// <summary>What private image storage costs and how much an account may keep. 1 GB = 10^9 bytes.</summary>

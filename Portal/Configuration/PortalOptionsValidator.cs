@@ -25,6 +25,10 @@ public sealed class PortalOptionsValidator : AbstractValidator<PortalOptions>, I
             .InclusiveBetween(0, 1_000_000_000).WithMessage("Portal:Storage:DefaultQuotaGb must be 0 (no quota) or a positive number of GB.");
         RuleFor(o => o.Images.TransferIdleTimeoutSeconds)
             .InclusiveBetween(1, 86_400).WithMessage("Portal:Images:TransferIdleTimeoutSeconds must be between 1 and 86400 seconds.");
+        RuleFor(o => o.SignIn.PermitLimit)
+            .GreaterThan(0).WithMessage("Portal:SignIn:PermitLimit must be a positive number of attempts.");
+        RuleFor(o => o.SignIn.WindowSeconds)
+            .InclusiveBetween(1, 86_400).WithMessage("Portal:SignIn:WindowSeconds must be between 1 and 86400 seconds.");
     }
 
     public ValidateOptionsResult Validate(string? name, PortalOptions options)

@@ -94,6 +94,7 @@ public static class PortalServiceExtensions
             cookie.Events.OnRedirectToAccessDenied = context => RejectApiOr(context, StatusCodes.Status403Forbidden);
         });
         services.AddAuthorization();
+        services.AddSignInRateLimit();
 
         services.AddIdentityCore<PortalUser>(identity =>
             {
