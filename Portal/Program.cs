@@ -15,7 +15,11 @@ if (!app.Environment.IsDevelopment())
     app.UseHsts();
 }
 
-app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+// Only a page request gets the not-found page: re-executing a form post (say, a 400 for a stale antiforgery token on
+// sign-out) would post to the page endpoint, fail its antiforgery check again and end in a 500.
+app.UseWhen(
+    context => HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method),
+    page => page.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
 app.UseRateLimiter();
 app.UseAntiforgery();
 

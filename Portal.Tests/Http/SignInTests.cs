@@ -129,7 +129,40 @@ public sealed class SignInTests : IClassFixture<PortalAppFactory>
         using var images = await client.GetAsync("/compute/images");
         Assert.Equal(HttpStatusCode.Redirect, images.StatusCode);
     }
+    [Theory]
+    [InlineData(null)]
+    [InlineData("CfDJ8-stale-token-from-a-page-left-open")]
+    public async Task SignOutWithoutAValidAntiforgeryTokenIsABadRequest(string? token)
+    {
+        using var client = await _app.SignedInClientAsync("bob@demo.local");
+        var fields = new Dictionary<string, string>();
+        if (token is not null)
+        {
+            fields["__RequestVerificationToken"] = token;
+        }
+
+        using var response = await client.PostAsync("/account/sign-out", new FormUrlEncodedContent(fields));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var images = await client.GetAsync("/compute/images");
+        Assert.Equal(HttpStatusCode.OK, images.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/\t/evil.example/")]
+    [InlineData("/\n/evil.example/")]
+    [InlineData("/\r\n/evil.example/")]
+    public async Task SignInTreatsAReturnUrlWithControlCharactersAsNotLocal(string returnUrl)
+    {
+        using var client = _app.CreateBrowserLikeClient();
+
+        using var response = await PortalAppFactory.PostSignInAsync(client, "bob@demo.local", PortalAppFactory.DemoPassword, returnUrl);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/compute/images", response.Headers.Location?.OriginalString);
+    }
 }
+
 
 /// <summary>The portal with the sign-in limit low enough to reach in a test.</summary>
 public sealed class LowSignInLimitApp : PortalAppFactory

@@ -87,9 +87,13 @@ public static class AccountEndpoints
         return Results.LocalRedirect(SignInPath);
     }
 
+    /// <summary>
+    /// A path on this site, or the landing page. Browsers drop tabs and line breaks from URLs, so "/\t/evil.example"
+    /// would become "//evil.example", another site: a control character anywhere makes the URL not local.
+    /// </summary>
     public static string LocalOrDefault(string? returnUrl) =>
         !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal)
-            && !returnUrl.StartsWith("/\\", StringComparison.Ordinal)
+            && !returnUrl.StartsWith("/\\", StringComparison.Ordinal) && !returnUrl.Any(char.IsControl)
             ? returnUrl
             : DefaultLandingPath;
 
