@@ -9,6 +9,10 @@ builder.AddPortal();
 
 var app = builder.Build();
 
+// With no known proxy configured nobody's X-Forwarded-* headers are believed (KnownProxies empty).
+app.UseForwardedHeaders();
+app.UseSecurityHeaders();
+
 if (!app.Environment.IsDevelopment())
 {
     app.UseExceptionHandler("/error", createScopeForErrors: true);
@@ -20,6 +24,9 @@ if (!app.Environment.IsDevelopment())
 app.UseWhen(
     context => HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method),
     page => page.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+// Called here rather than left to the host (which would run them first) so that a sign-in redirect carries the headers too.
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseRateLimiter();
 app.UseAntiforgery();
 
@@ -27,7 +34,9 @@ app.UsePortalAssets(app.Environment);
 app.MapStaticAssets();
 app.MapAccountEndpoints();
 app.MapImageUploadEndpoints();
-app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+// The portal's own Content-Security-Policy (SecurityHeaders) already says frame-ancestors 'none'; Blazor's second
+// policy (frame-ancestors 'self') would only add a duplicate header.
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode(server => server.ContentSecurityFrameAncestorsPolicy = null);
 
 await app.Services.InitializePortalDatabaseAsync();
 await app.RunAsync();

@@ -14,18 +14,32 @@ public sealed class PortalOptions
 
     public StorageOptions Storage { get; set; } = new();
 
-    public SignInOptions SignIn { get; set; } = new();
+    public SignInSettings SignIn { get; set; } = new();
+
+    public ForwardedHeadersSettings ForwardedHeaders { get; set; } = new();
+}
+
+/// <summary>
+/// Reverse proxies whose X-Forwarded-For/-Proto headers are believed. Empty (the default): none, so a client cannot
+/// pick its own address (and dodge the sign-in limit) by sending the header itself.
+/// </summary>
+public sealed class ForwardedHeadersSettings
+{
+    public List<string> KnownProxies { get; set; } = [];
 }
 
 /// <summary>
 /// How many sign-in posts one client address may make per window. Identity's lockout protects one account;
 /// this limit slows down a client trying many accounts (password spraying).
 /// </summary>
-public sealed class SignInOptions
+public sealed class SignInSettings
 {
     public int PermitLimit { get; set; } = 10;
 
     public int WindowSeconds { get; set; } = 60;
+
+    /// <summary>The sign-in cookie is only sent over HTTPS; appsettings.Development.json turns this off for http://localhost.</summary>
+    public bool SecureCookie { get; set; } = true;
 }
 
 /// <summary>What private image storage costs and how much an account may keep. 1 GB = 10^9 bytes.</summary>

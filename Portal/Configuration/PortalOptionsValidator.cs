@@ -27,6 +27,9 @@ public sealed class PortalOptionsValidator : AbstractValidator<PortalOptions>, I
             .InclusiveBetween(1, 86_400).WithMessage("Portal:Images:TransferIdleTimeoutSeconds must be between 1 and 86400 seconds.");
         RuleFor(o => o.SignIn.PermitLimit)
             .GreaterThan(0).WithMessage("Portal:SignIn:PermitLimit must be a positive number of attempts.");
+        RuleForEach(o => o.ForwardedHeaders.KnownProxies)
+            .Must(proxy => System.Net.IPAddress.TryParse(proxy, out _))
+            .WithMessage("Portal:ForwardedHeaders:KnownProxies must list IP addresses ('{PropertyValue}' is not one).");
         RuleFor(o => o.SignIn.WindowSeconds)
             .InclusiveBetween(1, 86_400).WithMessage("Portal:SignIn:WindowSeconds must be between 1 and 86400 seconds.");
     }

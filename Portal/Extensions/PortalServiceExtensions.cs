@@ -1,4 +1,6 @@
+using System.Net;
 using FluentValidation;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
@@ -35,7 +37,9 @@ public static class PortalServiceExtensions
             config.SnackbarConfiguration.VisibleStateDuration = 5000;
         });
 
-        AddSignIn(services);
+        var portal = builder.Configuration.GetSection(PortalOptions.Section).Get<PortalOptions>() ?? new PortalOptions();
+        AddSignIn(services, portal.SignIn);
+        AddForwardedHeaders(services, portal.ForwardedHeaders);
         services.AddHostedService<UrlImportWorker>();
         return builder;
     }
@@ -73,7 +77,19 @@ public static class PortalServiceExtensions
         return services;
     }
 
-    private static void AddSignIn(IServiceCollection services)
+    private static void AddForwardedHeaders(IServiceCollection services, ForwardedHeadersSettings settings) =>
+        services.Configure<ForwardedHeadersOptions>(forwarded =>
+        {
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            forwarded.KnownIPNetworks.Clear();
+            forwarded.KnownProxies.Clear();
+            foreach (var proxy in settings.KnownProxies.Select(IPAddress.Parse))
+            {
+                forwarded.KnownProxies.Add(proxy);
+            }
+        });
+
+    private static void AddSignIn(IServiceCollection services, SignInSettings signIn)
     {
         services.AddCascadingAuthenticationState();
         services.AddScoped<AuthenticationStateProvider, RevalidatingIdentityAuthenticationStateProvider>();
@@ -86,6 +102,7 @@ public static class PortalServiceExtensions
             cookie.Cookie.Name = "portal.auth";
             cookie.Cookie.SameSite = SameSiteMode.Lax;
             cookie.Cookie.HttpOnly = true;
+            cookie.Cookie.SecurePolicy = signIn.SecureCookie ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
             cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
             cookie.SlidingExpiration = true;
 
