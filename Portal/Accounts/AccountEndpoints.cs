@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Antiforgery;
+using Portal.Extensions;
 
 namespace Portal.Accounts;
 

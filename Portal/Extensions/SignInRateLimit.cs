@@ -1,9 +1,10 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
+using Portal.Accounts;
 using Portal.Configuration;
 
-namespace Portal.Accounts;
+namespace Portal.Extensions;
 
 /// <summary>A fixed window of sign-in posts per client address (Portal:SignIn); a rejected post returns to the sign-in page.</summary>
 public static class SignInRateLimit
