@@ -17,6 +17,16 @@ public sealed class PortalOptions
     public SignInSettings SignIn { get; set; } = new();
 
     public ForwardedHeadersSettings ForwardedHeaders { get; set; } = new();
+
+    public DataProtectionSettings DataProtection { get; set; } = new();
+}
+
+/// <summary>A PKCS#12 (.pfx) certificate that encrypts the Data Protection keys at rest; none by default.</summary>
+public sealed class DataProtectionSettings
+{
+    public string? CertificatePath { get; set; }
+
+    public string? CertificatePassword { get; set; }
 }
 
 /// <summary>

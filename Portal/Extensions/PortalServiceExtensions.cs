@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using FluentValidation;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.DataProtection;
@@ -58,11 +59,20 @@ public static class PortalServiceExtensions
         services.AddSingleton(TimeProvider.System);
 
         // Keys that protect sign-in cookies, antiforgery and upload tokens survive restarts; several instances must share them.
-        services.AddDataProtection().SetApplicationName("Portal");
+        var dataProtection = services.AddDataProtection().SetApplicationName("Portal");
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(options =>
             options.XmlRepository = new FileSystemXmlRepository(
-                new DirectoryInfo(Path.Combine(sp.GetRequiredService<DataDirectory>().Root, "keys")),
+                new DirectoryInfo(sp.GetRequiredService<DataDirectory>().KeysPath),
                 sp.GetRequiredService<ILoggerFactory>())));
+
+        // Without a certificate the keys lie in the data folder in plain XML (hence Data Protection's warning at start):
+        // whoever can read that folder can forge sign-in cookies and upload tokens.
+        var keyProtection = configuration.GetSection(PortalOptions.Section).Get<PortalOptions>()?.DataProtection ?? new DataProtectionSettings();
+        if (!string.IsNullOrEmpty(keyProtection.CertificatePath))
+        {
+            var certificate = X509CertificateLoader.LoadPkcs12FromFile(keyProtection.CertificatePath, keyProtection.CertificatePassword);
+            dataProtection.ProtectKeysWithCertificate(certificate).UnprotectKeysWithAnyCertificate(certificate);
+        }
 
         services.AddDbContextFactory<PortalDbContext>((sp, options) =>
             options.UseSqlite(DatabaseInitializer.ConnectionString(sp.GetRequiredService<DataDirectory>().DatabasePath)));
