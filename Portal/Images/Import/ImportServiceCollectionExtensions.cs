@@ -29,6 +29,8 @@ public static class ImportServiceCollectionExtensions
             .Validate(o => o.ConnectTimeout > TimeSpan.Zero && o.IdleTimeout > TimeSpan.Zero,
                 "Portal:Import:ConnectTimeout and IdleTimeout must be positive.")
             .Validate(o => !string.IsNullOrWhiteSpace(o.UserAgent), "Portal:Import:UserAgent must not be empty.")
+            .Validate(o => o.DeniedNetworks.All(cidr => System.Net.IPNetwork.TryParse(cidr, out _)),
+                "Portal:Import:DeniedNetworks must list networks in CIDR form, such as 203.0.113.0/24.")
             .ValidateOnStart();
         services.AddSingleton<ImportUrlPolicy>();
         services.TryAddSingleton(TimeProvider.System);
