@@ -84,4 +84,7 @@ public sealed class ImageLimitOptions
 
     /// <summary>An upload or import that sends nothing for this long is given up (the image goes back to queued).</summary>
     public int TransferIdleTimeoutSeconds { get; set; } = 120;
+
+    /// <summary>How long after the page issued it an upload token may start an upload; a running upload is never cut.</summary>
+    public int UploadTokenLifetimeMinutes { get; set; } = 10;
 }

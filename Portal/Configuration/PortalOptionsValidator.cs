@@ -25,6 +25,8 @@ public sealed class PortalOptionsValidator : AbstractValidator<PortalOptions>, I
             .InclusiveBetween(0, 1_000_000_000).WithMessage("Portal:Storage:DefaultQuotaGb must be 0 (no quota) or a positive number of GB.");
         RuleFor(o => o.Images.TransferIdleTimeoutSeconds)
             .InclusiveBetween(1, 86_400).WithMessage("Portal:Images:TransferIdleTimeoutSeconds must be between 1 and 86400 seconds.");
+        RuleFor(o => o.Images.UploadTokenLifetimeMinutes)
+            .InclusiveBetween(1, 1440).WithMessage("Portal:Images:UploadTokenLifetimeMinutes must be between 1 and 1440 minutes.");
         RuleFor(o => o.SignIn.PermitLimit)
             .GreaterThan(0).WithMessage("Portal:SignIn:PermitLimit must be a positive number of attempts.");
         RuleForEach(o => o.ForwardedHeaders.KnownProxies)
