@@ -9,20 +9,34 @@ builder.AddPortal();
 
 var app = builder.Build();
 
+// With no known proxy configured nobody's X-Forwarded-* headers are believed (KnownProxies empty).
+app.UseForwardedHeaders();
+app.UseSecurityHeaders();
+
 if (!app.Environment.IsDevelopment())
 {
     app.UseExceptionHandler("/error", createScopeForErrors: true);
     app.UseHsts();
 }
 
-app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+// Only a page request gets the not-found page: re-executing a form post (say, a 400 for a stale antiforgery token on
+// sign-out) would post to the page endpoint, fail its antiforgery check again and end in a 500.
+app.UseWhen(
+    context => HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method),
+    page => page.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+// Called here rather than left to the host (which would run them first) so that a sign-in redirect carries the headers too.
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseRateLimiter();
 app.UseAntiforgery();
 
 app.UsePortalAssets(app.Environment);
 app.MapStaticAssets();
 app.MapAccountEndpoints();
 app.MapImageUploadEndpoints();
-app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+// The portal's own Content-Security-Policy (SecurityHeaders) already says frame-ancestors 'none'; Blazor's second
+// policy (frame-ancestors 'self') would only add a duplicate header.
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode(server => server.ContentSecurityFrameAncestorsPolicy = null);
 
 await app.Services.InitializePortalDatabaseAsync();
 if (OperatorCommand.IsRequested(args))

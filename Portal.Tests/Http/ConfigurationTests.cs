@@ -45,6 +45,16 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
+    public void AKnownProxyThatIsNotAnIpAddressStopsTheAppWithAClearMessage()
+    {
+        using var app = new MisconfiguredApp("Portal:ForwardedHeaders:KnownProxies:0", "proxy.example");
+
+        var failure = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+
+        Assert.Contains("Portal:ForwardedHeaders:KnownProxies must list IP addresses ('proxy.example' is not one).", failure.Message);
+    }
+
+    [Fact]
     public async Task DemoUsersCanBeSwitchedOff()
     {
         using var app = new MisconfiguredApp("Portal:Demo:SeedUsers", "false");

@@ -46,7 +46,7 @@ public sealed class ProductionStartTests
     public async Task AProductionStartSeedsNoUserAndNoCatalog()
     {
         using var app = new ProductionApp();
-        using var client = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        using var client = app.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost"), AllowAutoRedirect = false, HandleCookies = true });
 
         using var response = await PortalAppFactory.PostSignInAsync(client, "operator@demo.local", DemoOptions.PublishedPassword);
 
@@ -72,7 +72,7 @@ public sealed class ProductionStartTests
     public async Task DemoUsersWithAPasswordOfTheirOwnAreAllowed()
     {
         using var app = new ProductionApp(("Portal:Demo:SeedUsers", "true"), ("Portal:Demo:Password", "Own-secret-42"));
-        using var client = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        using var client = app.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost"), AllowAutoRedirect = false, HandleCookies = true });
 
         using var response = await PortalAppFactory.PostSignInAsync(client, "alice@demo.local", "Own-secret-42");
 
@@ -83,7 +83,7 @@ public sealed class ProductionStartTests
     public async Task CreateOperatorGivesProductionItsFirstOperatorOnce()
     {
         using var app = new ProductionApp();
-        using var client = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        using var client = app.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost"), AllowAutoRedirect = false, HandleCookies = true });
         var output = new StringWriter();
         var error = new StringWriter();
 

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Net;
+using Microsoft.AspNetCore.Hosting;
 using Portal.Tests.Support;
 
 namespace Portal.Tests.Http;
@@ -90,20 +92,24 @@ public sealed class SignInTests : IClassFixture<PortalAppFactory>
     }
 
     [Fact]
-    public async Task RepeatedFailuresLockTheAccountEvenForTheRightPassword()
+    public async Task ALockedAccountGetsTheWrongPasswordAnswerEvenForTheRightPassword()
     {
         using var client = _app.CreateBrowserLikeClient();
-
         for (var attempt = 0; attempt < 5; attempt++)
         {
             using var failed = await PortalAppFactory.PostSignInAsync(client, "operator@demo.local", "guess-" + attempt);
         }
 
-        using var response = await PortalAppFactory.PostSignInAsync(client, "operator@demo.local", PortalAppFactory.DemoPassword);
+        using var wrongPassword = await PortalAppFactory.PostSignInAsync(client, "operator@demo.local", "guess-again");
+        using var rightPassword = await PortalAppFactory.PostSignInAsync(client, "operator@demo.local", PortalAppFactory.DemoPassword);
 
-        Assert.StartsWith("/account/sign-in?error=lockedout", response.Headers.Location!.OriginalString);
-        var page = await client.GetStringAsync(response.Headers.Location!.OriginalString);
-        Assert.Contains("Too many failed attempts", page);
+        Assert.Equal(wrongPassword.Headers.Location!.OriginalString, rightPassword.Headers.Location!.OriginalString);
+        Assert.StartsWith("/account/sign-in?error=invalid", rightPassword.Headers.Location!.OriginalString);
+        var page = await client.GetStringAsync(rightPassword.Headers.Location!.OriginalString);
+        Assert.Contains("Wrong email or password.", page);
+        Assert.DoesNotContain("lock", page, StringComparison.OrdinalIgnoreCase);
+        using var images = await client.GetAsync("/compute/images");
+        Assert.Equal(HttpStatusCode.Redirect, images.StatusCode);
     }
 
     [Fact]
@@ -122,5 +128,74 @@ public sealed class SignInTests : IClassFixture<PortalAppFactory>
         Assert.DoesNotContain(cookies, c => c.StartsWith("portal.auth=", StringComparison.Ordinal));
         using var images = await client.GetAsync("/compute/images");
         Assert.Equal(HttpStatusCode.Redirect, images.StatusCode);
+    }
+    [Theory]
+    [InlineData(null)]
+    [InlineData("CfDJ8-stale-token-from-a-page-left-open")]
+    public async Task SignOutWithoutAValidAntiforgeryTokenIsABadRequest(string? token)
+    {
+        using var client = await _app.SignedInClientAsync("bob@demo.local");
+        var fields = new Dictionary<string, string>();
+        if (token is not null)
+        {
+            fields["__RequestVerificationToken"] = token;
+        }
+
+        using var response = await client.PostAsync("/account/sign-out", new FormUrlEncodedContent(fields));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var images = await client.GetAsync("/compute/images");
+        Assert.Equal(HttpStatusCode.OK, images.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/\t/evil.example/")]
+    [InlineData("/\n/evil.example/")]
+    [InlineData("/\r\n/evil.example/")]
+    public async Task SignInTreatsAReturnUrlWithControlCharactersAsNotLocal(string returnUrl)
+    {
+        using var client = _app.CreateBrowserLikeClient();
+
+        using var response = await PortalAppFactory.PostSignInAsync(client, "bob@demo.local", PortalAppFactory.DemoPassword, returnUrl);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/compute/images", response.Headers.Location?.OriginalString);
+    }
+}
+
+
+/// <summary>The portal with the sign-in limit low enough to reach in a test.</summary>
+public sealed class LowSignInLimitApp : PortalAppFactory
+{
+    public const int Limit = 3;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseSetting("Portal:SignIn:PermitLimit", Limit.ToString(CultureInfo.InvariantCulture));
+    }
+}
+
+[Trait(TestCategories.Category, TestCategories.Integration)]
+public sealed class SignInRateLimitTests(LowSignInLimitApp app) : IClassFixture<LowSignInLimitApp>
+{
+    [Fact]
+    public async Task SignInPostsBeyondTheLimitAreTurnedAwayEvenWithTheRightPassword()
+    {
+        using var client = app.CreateBrowserLikeClient();
+        for (var attempt = 0; attempt < LowSignInLimitApp.Limit; attempt++)
+        {
+            using var failed = await PortalAppFactory.PostSignInAsync(client, $"nobody{attempt}@demo.local", "guess");
+            Assert.StartsWith("/account/sign-in?error=invalid", failed.Headers.Location!.OriginalString);
+        }
+
+        using var response = await PortalAppFactory.PostSignInAsync(client, "alice@demo.local", PortalAppFactory.DemoPassword);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/account/sign-in?error=toomanyattempts", response.Headers.Location!.OriginalString);
+        var cookies = response.Headers.TryGetValues("Set-Cookie", out var values) ? values : [];
+        Assert.DoesNotContain(cookies, c => c.StartsWith("portal.auth=", StringComparison.Ordinal));
+        var page = await client.GetStringAsync(response.Headers.Location!.OriginalString);
+        Assert.Contains("Too many attempts, wait a minute", page);
     }
 }

@@ -110,4 +110,18 @@ public sealed class ImagePolicyTests
         image.CompleteTransfer(new ImageData(10, new string('0', 32), new string('0', 128), 10), Now);
         return image;
     }
+
+    [Fact]
+    public void TheImportUrlIsSeenByTheOwningAccountAndTheOperatorOnly()
+    {
+        var own = Image.Create(Callers.Alice, new NewImage("mine", DiskFormat.Raw), Now);
+        own.BeginImport(Callers.Alice, "https://example.com/mine.img", Now);
+        var catalog = Image.Create(Callers.Operator, new NewImage("catalog", DiskFormat.Raw, ImageVisibility.Public), Now);
+        catalog.BeginImport(Callers.Operator, "https://mirror.example.com/c.img", Now);
+
+        Assert.Equal("https://example.com/mine.img", own.ImportUrlSeenBy(Callers.AliceColleague));
+        Assert.Null(own.ImportUrlSeenBy(Callers.Bob));
+        Assert.Equal("https://mirror.example.com/c.img", catalog.ImportUrlSeenBy(Callers.Operator));
+        Assert.Null(catalog.ImportUrlSeenBy(Callers.Alice));
+    }
 }

@@ -33,6 +33,30 @@ public sealed class LocalDiskImageStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task ImageFilesAndTheirFoldersAreTheOwnersOnlyWhateverTheUmask()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var root = Path.Combine(_root, "store");
+        var store = new LocalDiskImageStore(root);
+        var id = Guid.NewGuid();
+
+        await using (var writer = store.BeginWrite(id))
+        {
+            await writer.WriteAsync("secret"u8.ToArray(), CancellationToken.None);
+            Assert.Equal(Portal.Configuration.DataDirectory.PrivateFileMode, File.GetUnixFileMode(Assert.Single(store.IncomingFiles())));
+            await writer.CommitAsync(CancellationToken.None);
+        }
+
+        Assert.Equal(Portal.Configuration.DataDirectory.PrivateFileMode, File.GetUnixFileMode(store.PathOf(id)));
+        Assert.Equal(Portal.Configuration.DataDirectory.PrivateFolderMode, File.GetUnixFileMode(root));
+        Assert.Equal(Portal.Configuration.DataDirectory.PrivateFolderMode, File.GetUnixFileMode(Path.Combine(root, LocalDiskImageStore.IncomingFolderName)));
+    }
+
+    [Fact]
     public async Task DisposingWithoutCommitLeavesNothingBehind()
     {
         var store = new LocalDiskImageStore(_root);

@@ -49,7 +49,55 @@ public class BrowserFixture : IAsyncLifetime
             ViewportSize = new ViewportSize { Width = width, Height = height },
         });
         context.SetDefaultTimeout(15_000);
-        return await context.NewPageAsync();
+
+        // Every page any browser test opens reports Content-Security-Policy violations here: a policy that breaks
+        // a page (a blocked script, style or websocket) fails the tests instead of passing silently.
+        await context.AddInitScriptAsync(
+            "document.addEventListener('securitypolicyviolation', e => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));");
+        var page = await context.NewPageAsync();
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase) || message.Text.StartsWith("CSP violation", StringComparison.Ordinal))
+            {
+                lock (_cspViolations)
+                {
+                    _cspViolations.Add((page, $"{page.Url}: {message.Text}"));
+                }
+            }
+        };
+        return page;
+    }
+
+    private readonly List<(IPage Page, string Text)> _cspViolations = [];
+    private readonly HashSet<IPage> _pagesThatProvokeViolations = [];
+
+    /// <summary>The Content-Security-Policy violations reported so far by the pages of this fixture (except provoking ones).</summary>
+    public IReadOnlyList<string> CspViolations
+    {
+        get
+        {
+            lock (_cspViolations)
+            {
+                return [.. _cspViolations.Where(v => !_pagesThatProvokeViolations.Contains(v.Page)).Select(v => v.Text)];
+            }
+        }
+    }
+
+    public IReadOnlyList<string> CspViolationsOn(IPage page)
+    {
+        lock (_cspViolations)
+        {
+            return [.. _cspViolations.Where(v => v.Page == page).Select(v => v.Text)];
+        }
+    }
+
+    /// <summary>A test that injects a script on purpose: its page's violations do not fail the fixture.</summary>
+    public void ProvokesViolations(IPage page)
+    {
+        lock (_cspViolations)
+        {
+            _pagesThatProvokeViolations.Add(page);
+        }
     }
 
     /// <summary>Blazor Server prerenders: wait until the page's circuit has rendered before clicking.</summary>
@@ -76,5 +124,11 @@ public class BrowserFixture : IAsyncLifetime
 
         _playwright?.Dispose();
         await App.DisposeAsync();
+
+        // Fails the test class whose pages broke the policy, whichever test opened them.
+        if (CspViolations is { Count: > 0 } violations)
+        {
+            throw new InvalidOperationException("Content-Security-Policy violations:\n" + string.Join("\n", violations));
+        }
     }
 }

@@ -30,6 +30,12 @@ public class PortalAppFactory : WebApplicationFactory<Program>
         builder.UseSetting("Portal:Demo:SeedUsers", "true");
         builder.UseSetting("Portal:Demo:SeedCatalog", "true");
         builder.UseSetting("Portal:Demo:Password", DemoPassword);
+
+        // Every test signs in from 127.0.0.1; the per-client sign-in limit is tested with its own low value.
+        builder.UseSetting("Portal:SignIn:PermitLimit", "100000");
+
+        // The test servers speak plain http; the secure cookie has its own test.
+        builder.UseSetting("Portal:SignIn:SecureCookie", "false");
     }
 
     public HttpClient CreateBrowserLikeClient() =>

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Antiforgery;
+using Portal.Extensions;
 
 namespace Portal.Accounts;
 
@@ -19,7 +20,8 @@ public static class AccountEndpoints
 
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost(SignInSubmitPath, SignInAsync).WithMetadata(new RequireAntiforgeryTokenAttribute());
+        endpoints.MapPost(SignInSubmitPath, SignInAsync).WithMetadata(new RequireAntiforgeryTokenAttribute())
+            .RequireRateLimiting(SignInRateLimit.PolicyName);
         endpoints.MapPost(SignOutPath, SignOutAsync).WithMetadata(new RequireAntiforgeryTokenAttribute());
         return endpoints;
     }
@@ -65,10 +67,11 @@ public static class AccountEndpoints
             return Results.LocalRedirect(returnUrl);
         }
 
+        // A locked account gets the wrong-password answer: a different one would confirm to a guesser that the
+        // address exists and that the lockout threshold was reached. Only the log tells the operator.
         if (result.IsLockedOut)
         {
             loggers.CreateLogger(typeof(AccountEndpoints)).LogWarning("Sign-in locked out for {Email}", email);
-            return Results.LocalRedirect(SignInPage(SignInError.LockedOut, email, returnUrl));
         }
 
         return Results.LocalRedirect(SignInPage(SignInError.Invalid, email, returnUrl));
@@ -85,13 +88,17 @@ public static class AccountEndpoints
         return Results.LocalRedirect(SignInPath);
     }
 
+    /// <summary>
+    /// A path on this site, or the landing page. Browsers drop tabs and line breaks from URLs, so "/\t/evil.example"
+    /// would become "//evil.example", another site: a control character anywhere makes the URL not local.
+    /// </summary>
     public static string LocalOrDefault(string? returnUrl) =>
         !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal)
-            && !returnUrl.StartsWith("/\\", StringComparison.Ordinal)
+            && !returnUrl.StartsWith("/\\", StringComparison.Ordinal) && !returnUrl.Any(char.IsControl)
             ? returnUrl
             : DefaultLandingPath;
 
-    private static string SignInPage(SignInError error, string email, string returnUrl) =>
+    internal static string SignInPage(SignInError error, string email, string returnUrl) =>
         $"{SignInPath}?error={error.ToString().ToLowerInvariant()}&email={Uri.EscapeDataString(email)}&returnUrl={Uri.EscapeDataString(returnUrl)}";
 
     public sealed class SignInForm
@@ -107,6 +114,6 @@ public enum SignInError
 {
     Missing,
     Invalid,
-    LockedOut,
     Expired,
+    TooManyAttempts,
 }

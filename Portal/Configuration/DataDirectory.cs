@@ -10,8 +10,9 @@ public sealed class DataDirectory
         Root = Path.GetFullPath(Path.Combine(environment.ContentRootPath, options.Value.DataDirectory));
         try
         {
-            Directory.CreateDirectory(Root);
-            Directory.CreateDirectory(ImagesPath);
+            CreatePrivate(Root);
+            CreatePrivate(ImagesPath);
+            CreatePrivate(KeysPath);
             var probe = Path.Combine(Root, $".write-test-{Guid.NewGuid():N}");
             File.WriteAllText(probe, "ok");
             File.Delete(probe);
@@ -23,9 +24,30 @@ public sealed class DataDirectory
         }
     }
 
+    /// <summary>Owner-only on Unix (0700): database, keys and customers' images are nobody else's on the host.</summary>
+    public const UnixFileMode PrivateFolderMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    /// <summary>Owner-only on Unix (0600), whatever the process umask says.</summary>
+    public const UnixFileMode PrivateFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <summary>Creates the folder 0700, and tightens one that already exists (created by an older version).</summary>
+    public static void CreatePrivate(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(path);
+            return;
+        }
+
+        Directory.CreateDirectory(path, PrivateFolderMode);
+        File.SetUnixFileMode(path, PrivateFolderMode);
+    }
+
     public string Root { get; }
 
     public string DatabasePath => Path.Combine(Root, "portal.db");
 
     public string ImagesPath => Path.Combine(Root, "images");
+
+    public string KeysPath => Path.Combine(Root, "keys");
 }

@@ -13,6 +13,43 @@ public sealed class PortalOptions
     public ImageLimitOptions Images { get; set; } = new();
 
     public StorageOptions Storage { get; set; } = new();
+
+    public SignInSettings SignIn { get; set; } = new();
+
+    public ForwardedHeadersSettings ForwardedHeaders { get; set; } = new();
+
+    public DataProtectionSettings DataProtection { get; set; } = new();
+}
+
+/// <summary>A PKCS#12 (.pfx) certificate that encrypts the Data Protection keys at rest; none by default.</summary>
+public sealed class DataProtectionSettings
+{
+    public string? CertificatePath { get; set; }
+
+    public string? CertificatePassword { get; set; }
+}
+
+/// <summary>
+/// Reverse proxies whose X-Forwarded-For/-Proto headers are believed. Empty (the default): none, so a client cannot
+/// pick its own address (and dodge the sign-in limit) by sending the header itself.
+/// </summary>
+public sealed class ForwardedHeadersSettings
+{
+    public List<string> KnownProxies { get; set; } = [];
+}
+
+/// <summary>
+/// How many sign-in posts one client address may make per window. Identity's lockout protects one account;
+/// this limit slows down a client trying many accounts (password spraying).
+/// </summary>
+public sealed class SignInSettings
+{
+    public int PermitLimit { get; set; } = 10;
+
+    public int WindowSeconds { get; set; } = 60;
+
+    /// <summary>The sign-in cookie is only sent over HTTPS; appsettings.Development.json turns this off for http://localhost.</summary>
+    public bool SecureCookie { get; set; } = true;
 }
 
 /// <summary>What private image storage costs and how much an account may keep. 1 GB = 10^9 bytes.</summary>
@@ -70,4 +107,7 @@ public sealed class ImageLimitOptions
     public long MinTransferBytesPerSecond { get; set; } = 10_000;
 
     public int MinRateWindowSeconds { get; set; } = 120;
+
+    /// <summary>How long after the page issued it an upload token may start an upload; a running upload is never cut.</summary>
+    public int UploadTokenLifetimeMinutes { get; set; } = 10;
 }

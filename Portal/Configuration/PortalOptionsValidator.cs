@@ -42,6 +42,15 @@ public sealed class PortalOptionsValidator : AbstractValidator<PortalOptions>, I
             .GreaterThanOrEqualTo(0).WithMessage("Portal:Images:MinTransferBytesPerSecond must be 0 (no minimum) or a positive number of bytes.");
         RuleFor(o => o.Images.MinRateWindowSeconds)
             .InclusiveBetween(1, 86_400).WithMessage("Portal:Images:MinRateWindowSeconds must be between 1 and 86400 seconds.");
+        RuleFor(o => o.Images.UploadTokenLifetimeMinutes)
+            .InclusiveBetween(1, 1440).WithMessage("Portal:Images:UploadTokenLifetimeMinutes must be between 1 and 1440 minutes.");
+        RuleFor(o => o.SignIn.PermitLimit)
+            .GreaterThan(0).WithMessage("Portal:SignIn:PermitLimit must be a positive number of attempts.");
+        RuleForEach(o => o.ForwardedHeaders.KnownProxies)
+            .Must(proxy => System.Net.IPAddress.TryParse(proxy, out _))
+            .WithMessage("Portal:ForwardedHeaders:KnownProxies must list IP addresses ('{PropertyValue}' is not one).");
+        RuleFor(o => o.SignIn.WindowSeconds)
+            .InclusiveBetween(1, 86_400).WithMessage("Portal:SignIn:WindowSeconds must be between 1 and 86400 seconds.");
     }
 
     public ValidateOptionsResult Validate(string? name, PortalOptions options)

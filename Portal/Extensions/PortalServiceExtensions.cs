@@ -1,4 +1,7 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using FluentValidation;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
@@ -35,7 +38,9 @@ public static class PortalServiceExtensions
             config.SnackbarConfiguration.VisibleStateDuration = 5000;
         });
 
-        AddSignIn(services);
+        var portal = builder.Configuration.GetSection(PortalOptions.Section).Get<PortalOptions>() ?? new PortalOptions();
+        AddSignIn(services, portal.SignIn);
+        AddForwardedHeaders(services, portal.ForwardedHeaders);
         services.AddHostedService<UrlImportWorker>();
         return builder;
     }
@@ -54,11 +59,20 @@ public static class PortalServiceExtensions
         services.AddSingleton(TimeProvider.System);
 
         // Keys that protect sign-in cookies, antiforgery and upload tokens survive restarts; several instances must share them.
-        services.AddDataProtection().SetApplicationName("Portal");
+        var dataProtection = services.AddDataProtection().SetApplicationName("Portal");
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(options =>
             options.XmlRepository = new FileSystemXmlRepository(
-                new DirectoryInfo(Path.Combine(sp.GetRequiredService<DataDirectory>().Root, "keys")),
+                new DirectoryInfo(sp.GetRequiredService<DataDirectory>().KeysPath),
                 sp.GetRequiredService<ILoggerFactory>())));
+
+        // Without a certificate the keys lie in the data folder in plain XML (hence Data Protection's warning at start):
+        // whoever can read that folder can forge sign-in cookies and upload tokens.
+        var keyProtection = configuration.GetSection(PortalOptions.Section).Get<PortalOptions>()?.DataProtection ?? new DataProtectionSettings();
+        if (!string.IsNullOrEmpty(keyProtection.CertificatePath))
+        {
+            var certificate = X509CertificateLoader.LoadPkcs12FromFile(keyProtection.CertificatePath, keyProtection.CertificatePassword);
+            dataProtection.ProtectKeysWithCertificate(certificate).UnprotectKeysWithAnyCertificate(certificate);
+        }
 
         services.AddDbContextFactory<PortalDbContext>((sp, options) =>
             options.UseSqlite(DatabaseInitializer.ConnectionString(sp.GetRequiredService<DataDirectory>().DatabasePath)));
@@ -73,7 +87,19 @@ public static class PortalServiceExtensions
         return services;
     }
 
-    private static void AddSignIn(IServiceCollection services)
+    private static void AddForwardedHeaders(IServiceCollection services, ForwardedHeadersSettings settings) =>
+        services.Configure<ForwardedHeadersOptions>(forwarded =>
+        {
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            forwarded.KnownIPNetworks.Clear();
+            forwarded.KnownProxies.Clear();
+            foreach (var proxy in settings.KnownProxies.Select(IPAddress.Parse))
+            {
+                forwarded.KnownProxies.Add(proxy);
+            }
+        });
+
+    private static void AddSignIn(IServiceCollection services, SignInSettings signIn)
     {
         services.AddCascadingAuthenticationState();
         services.AddScoped<AuthenticationStateProvider, RevalidatingIdentityAuthenticationStateProvider>();
@@ -86,6 +112,7 @@ public static class PortalServiceExtensions
             cookie.Cookie.Name = "portal.auth";
             cookie.Cookie.SameSite = SameSiteMode.Lax;
             cookie.Cookie.HttpOnly = true;
+            cookie.Cookie.SecurePolicy = signIn.SecureCookie ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
             cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
             cookie.SlidingExpiration = true;
 
@@ -94,6 +121,7 @@ public static class PortalServiceExtensions
             cookie.Events.OnRedirectToAccessDenied = context => RejectApiOr(context, StatusCodes.Status403Forbidden);
         });
         services.AddAuthorization();
+        services.AddSignInRateLimit();
 
         services.AddIdentityCore<PortalUser>(identity =>
             {

@@ -26,7 +26,8 @@ public sealed class LocalDiskImageStore : IImageStore
     {
         _root = root;
         _incoming = Path.Combine(root, IncomingFolderName);
-        Directory.CreateDirectory(_incoming);
+        DataDirectory.CreatePrivate(root);
+        DataDirectory.CreatePrivate(_incoming);
     }
 
     /// <summary>The free space of the file system that holds the images folder (statvfs on Linux), as an unprivileged user sees it.</summary>
@@ -97,6 +98,10 @@ public sealed class LocalDiskImageStore : IImageStore
             _temporary = temporary;
             _final = final;
             _handle = File.OpenHandle(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.Asynchronous);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(_handle, DataDirectory.PrivateFileMode);
+            }
         }
 
         public override long Length => _length;

@@ -51,4 +51,21 @@ public sealed class DetailsCardTests : DetailsCardTest
         Assert.Equal("https://cloud.example.com/from-url.qcow2", Field(card, "Imported from"));
         Assert.Equal("Known once the data has arrived", card.Find("[data-testid=detected-format]").TextContent);
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task APublicImagesSourceIsShownToTheOperatorOnly(bool asOperator)
+    {
+        var image = await Harness.Service.CreateAsync(Callers.Operator, new CreateImageRequest
+        {
+            Name = "catalog-from-url", Source = ImageSource.Url, ImageUrl = "https://mirror.internal.example.com/debian.qcow2?sig=secret",
+            DiskFormat = DiskFormat.Qcow2, Visibility = ImageVisibility.Public,
+        });
+
+        var card = RenderDetails(image, asOperator ? Callers.Operator : Callers.Alice);
+
+        Assert.Equal(asOperator, card.FindAll("dt").Any(dt => dt.TextContent == "Imported from"));
+        Assert.Equal(asOperator, card.Markup.Contains("mirror.internal.example.com", StringComparison.Ordinal));
+    }
 }

@@ -277,6 +277,33 @@ public sealed class ImportUrlPolicyTests
         Assert.False(testing.CheckAddress(IPAddress.Parse("10.0.0.1")).IsAllowed);
     }
 
+    [Fact]
+    public void Refuses_the_azure_platform_endpoint_like_the_metadata_service()
+    {
+        foreach (var address in new[] { "168.63.129.16", "::ffff:168.63.129.16", "64:ff9b::a83f:8110" })
+        {
+            var result = Policy.CheckAddress(IPAddress.Parse(address));
+
+            Assert.Equal(AddressRange.PlatformService, result.Range);
+            Assert.False(result.IsAllowed);
+        }
+
+        Assert.True(Policy.CheckAddress(IPAddress.Parse("168.63.129.17")).IsAllowed);
+    }
+
+    [Fact]
+    public void Refuses_addresses_in_the_configured_denied_networks()
+    {
+        var policy = PolicyWith(options => options.DeniedNetworks = ["8.8.4.0/24", "2a01:4f8::/32"]);
+
+        Assert.False(policy.CheckAddress(IPAddress.Parse("8.8.4.4")).IsAllowed);
+        Assert.False(policy.CheckAddress(IPAddress.Parse("::ffff:8.8.4.4")).IsAllowed);
+        Assert.False(policy.CheckAddress(IPAddress.Parse("2a01:4f8:1:2::3")).IsAllowed);
+        Assert.Equal("That address is on a network the portal does not import from.", policy.CheckAddress(IPAddress.Parse("8.8.4.4")).Reason);
+        Assert.True(policy.CheckAddress(IPAddress.Parse("8.8.8.8")).IsAllowed);
+        Assert.True(Policy.CheckAddress(IPAddress.Parse("8.8.4.4")).IsAllowed);
+    }
+
     private static ImportUrlPolicy PolicyWith(Action<ImportOptions> configure)
     {
         var options = new ImportOptions();

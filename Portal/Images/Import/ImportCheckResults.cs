@@ -36,6 +36,9 @@ public enum AddressRange
     Benchmarking,
     Documentation,
     Teredo,
+
+    /// <summary>A cloud platform's host endpoint (Azure's 168.63.129.16: DHCP, DNS, agent and health traffic), as sensitive as the metadata service.</summary>
+    PlatformService,
 }
 
 public sealed record UrlCheckResult

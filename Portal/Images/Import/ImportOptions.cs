@@ -36,4 +36,10 @@ public sealed class ImportOptions
     public int MaxQueuedPerAccount { get; set; } = 10;
 
     public string UserAgent { get; set; } = "Portal-image-import/1.0";
+
+    /// <summary>
+    /// Networks (CIDR, e.g. 203.0.113.0/24) never imported from, on top of the built-in non-public ranges: the
+    /// platform's own public addresses (API endpoints, storage), which a private-range check cannot know.
+    /// </summary>
+    public List<string> DeniedNetworks { get; set; } = [];
 }

@@ -31,6 +31,8 @@ public static class ImportServiceCollectionExtensions
             .Validate(o => o.MaxRunningPerAccount is >= 1 and <= 1000, "Portal:Import:MaxRunningPerAccount must be between 1 and 1000.")
             .Validate(o => o.MaxQueuedPerAccount is >= 0 and <= 100_000, "Portal:Import:MaxQueuedPerAccount must be between 0 and 100000.")
             .Validate(o => !string.IsNullOrWhiteSpace(o.UserAgent), "Portal:Import:UserAgent must not be empty.")
+            .Validate(o => o.DeniedNetworks.All(cidr => System.Net.IPNetwork.TryParse(cidr, out _)),
+                "Portal:Import:DeniedNetworks must list networks in CIDR form, such as 203.0.113.0/24.")
             .ValidateOnStart();
         services.AddSingleton<ImportUrlPolicy>();
         services.TryAddSingleton(TimeProvider.System);

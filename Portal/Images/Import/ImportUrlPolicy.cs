@@ -16,12 +16,15 @@ public sealed class ImportUrlPolicy(IOptions<ImportOptions> options)
     private const string LoopbackReason = "That address points at the portal's own servers and cannot be imported from.";
     private const string PrivateReason = "That address is on a private network and cannot be imported from.";
     private const string NotPublicReason = "That address is not a public internet address and cannot be imported from.";
+    private const string DeniedReason = "That address is on a network the portal does not import from.";
 
     // Names that only ever resolve inside a private network: mDNS (.local), ICANN's private-use .internal
     // (metadata.google.internal lives there), RFC 8375 home networks, and the usual resolver default domain.
     private static readonly string[] PrivateSuffixes = [".local", ".internal", ".home.arpa", ".localdomain"];
 
     private readonly ImportOptions settings = options.Value;
+
+    private readonly IPNetwork[] deniedNetworks = [.. options.Value.DeniedNetworks.Select(cidr => IPNetwork.Parse(cidr))];
 
     /// <summary>What an import URL may be, for a form's help text: the same facts <see cref="CheckUrl"/> enforces.</summary>
     public string Summary => settings.AllowedPorts.Count == 1 ? $"http or https, port {PortList()}" : $"http or https, ports {PortList()}";
@@ -90,6 +93,11 @@ public sealed class ImportUrlPolicy(IOptions<ImportOptions> options)
         var range = Classify(address);
         var allowed = range == AddressRange.Public
             || (range == AddressRange.Loopback && settings.AllowLoopback && IsPlainLoopback(address));
+        if (allowed && IsInDeniedNetwork(address))
+        {
+            return new AddressCheckResult { Address = address, Range = range, Reason = DeniedReason };
+        }
+
         return new AddressCheckResult
         {
             Address = address,
@@ -102,6 +110,13 @@ public sealed class ImportUrlPolicy(IOptions<ImportOptions> options)
                 _ => NotPublicReason,
             },
         };
+    }
+
+    /// <summary>The operator's own networks (Portal:Import:DeniedNetworks), public or not; an IPv4-mapped address counts as its IPv4 one.</summary>
+    private bool IsInDeniedNetwork(IPAddress address)
+    {
+        var v4 = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+        return deniedNetworks.Any(network => network.Contains(address) || network.Contains(v4));
     }
 
     /// <summary>
@@ -191,6 +206,7 @@ public sealed class ImportUrlPolicy(IOptions<ImportOptions> options)
 
     private static AddressRange ClassifyV4(ReadOnlySpan<byte> v4) => (v4[0], v4[1], v4[2], v4[3]) switch
     {
+        (168, 63, 129, 16) => AddressRange.PlatformService,
         (0, _, _, _) => AddressRange.Unspecified,
         (10, _, _, _) => AddressRange.Private,
         (100, >= 64 and <= 127, _, _) => AddressRange.SharedAddressSpace,
