@@ -55,6 +55,16 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
+    public void ADeniedNetworkThatIsNotCidrStopsTheAppWithAClearMessage()
+    {
+        using var app = new MisconfiguredApp("Portal:Import:DeniedNetworks:0", "203.0.113.0/33");
+
+        var failure = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+
+        Assert.Contains("Portal:Import:DeniedNetworks must list networks in CIDR form, such as 203.0.113.0/24.", failure.Message);
+    }
+
+    [Fact]
     public async Task DemoUsersCanBeSwitchedOff()
     {
         using var app = new MisconfiguredApp("Portal:Demo:SeedUsers", "false");

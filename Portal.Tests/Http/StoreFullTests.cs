@@ -18,6 +18,7 @@ public sealed class SmallStorePortal : KestrelPortal
 
     protected override void Dispose(bool disposing)
     {
+        // Stop the server first, then unmount, then let the base remove the data folder.
         base.Dispose(disposing);
         if (disposing)
         {

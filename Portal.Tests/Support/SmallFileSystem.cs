@@ -19,7 +19,17 @@ public sealed class SmallFileSystem : IDisposable
         return new SmallFileSystem(path);
     }
 
-    public void Dispose() => Run("umount", "-l", Path);
+    private bool _unmounted;
+
+    /// <summary>Unmounts once (lazily, so that a file the server still holds does not stop it); a second call does nothing.</summary>
+    public void Dispose()
+    {
+        if (!_unmounted)
+        {
+            _unmounted = true;
+            Run("umount", "-l", Path);
+        }
+    }
 
     private static void Run(string command, params string[] arguments)
     {
