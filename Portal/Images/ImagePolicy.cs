@@ -73,7 +73,7 @@ public static class ImagePolicy
     /// image. A public image's source is the operator's (an internal mirror, a signed link): customers never see it.
     /// </summary>
     public static string? ImportUrlSeenBy(this Image image, Caller caller) =>
-        caller.IsOperator || (image.IsAccountOwned() && image.Owner == caller.AccountId) ? image.ImportUrl : null;
+        caller.IsOperator || ImageAccess.Own.Contains(image, caller) ? image.ImportUrl : null;
 
     /// <summary>Throws the refusal <see cref="Decide"/> gives, if any.</summary>
     public static void Enforce(this Image image, ImageAction action, Caller caller)

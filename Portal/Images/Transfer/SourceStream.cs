@@ -7,14 +7,8 @@ namespace Portal.Images.Transfer;
 /// a stalled client or a slow-loris server must not hold a transfer forever, while an honest multi-GB
 /// transfer may take as long as it needs.
 /// </summary>
-public sealed class SourceStream(Stream inner, TimeSpan idleTimeout, TimeProvider clock, TransferKind kind) : Stream
+public sealed class SourceStream(Stream inner, TimeSpan idleTimeout, TimeProvider clock, TransferKind kind) : ForwardReadStream
 {
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         using var idle = new CancellationTokenSource(idleTimeout, clock);
@@ -32,19 +26,6 @@ public sealed class SourceStream(Stream inner, TimeSpan idleTimeout, TimeProvide
             throw kind.SourceFailure(stalled: false, idleTimeout, e);
         }
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    // A synchronous read could not be given up on when the source stalls.
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Read asynchronously.");
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
