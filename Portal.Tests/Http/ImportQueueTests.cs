@@ -49,4 +49,31 @@ public sealed class ImportQueueTests(ImportQueuePortal portal) : IClassFixture<I
         Assert.Equal(ImageStatus.Active, (await portal.WaitForStatusAsync(waiting.Id, ImageStatus.Active)).Status);
         Assert.Equal(ImageStatus.Active, (await portal.WaitForStatusAsync(alsoWaiting.Id, ImageStatus.Active)).Status);
     }
+
+    [Fact]
+    public async Task AnImportDeletedWhileWaitingGivesUpItsPlaceInLineAndIsNeverDownloaded()
+    {
+        var queue = portal.Services.GetRequiredService<UrlImportQueue>();
+        var bob = await portal.CallerAsync("bob@demo.local");
+        var images = portal.Services.GetRequiredService<ImageService>();
+        var transfers = portal.Services.GetRequiredService<Portal.Images.Transfer.ActiveTransfers>();
+        var running = await portal.CreateFromUrlAsync("bob@demo.local", "holding-the-slot", portal.ImageServer.Url("/silent"));
+        await Eventually.TrueAsync(() => transfers.IsRunning(running.Id));
+        var deleted = await portal.CreateFromUrlAsync("bob@demo.local", "deleted-in-line", portal.ImageServer.Url("/file?probe=deleted-in-line"));
+        var waiting = await portal.CreateFromUrlAsync("bob@demo.local", "still-in-line", portal.ImageServer.Url("/file?probe=still-in-line"));
+
+        await images.DeleteAsync(bob, deleted.Id);
+
+        Assert.False(queue.IsWaiting(deleted.Id));
+        Assert.Equal(1, queue.WaitingOf(bob.AccountId));
+        // The place it held is free again: the line of two has room for one more.
+        var tookThePlace = await portal.CreateFromUrlAsync("bob@demo.local", "took-the-place", portal.ImageServer.Url("/file?probe=took-the-place"));
+
+        await images.CancelImportAsync(bob, running.Id);
+        Assert.Equal(ImageStatus.Active, (await portal.WaitForStatusAsync(waiting.Id, ImageStatus.Active)).Status);
+        Assert.Equal(ImageStatus.Active, (await portal.WaitForStatusAsync(tookThePlace.Id, ImageStatus.Active)).Status);
+        Assert.Equal(ImageStatus.Deleted, (await portal.ImageAsync(deleted.Id)).Status);
+        Assert.False(portal.ImageServer.Saw("deleted-in-line"));
+        Assert.Equal(0, queue.WaitingOf(bob.AccountId));
+    }
 }

@@ -154,8 +154,9 @@ public sealed class ImageService(
             image.Delete(caller, Now);
         }, cancellationToken);
 
-        // Data still streaming in has nothing to belong to any more.
+        // Data still streaming in has nothing to belong to any more, and an import still in line gives up its place.
         transfers.Cancel(id);
+        imports.Remove(id);
         if (before is { Size: { } size } && before.OccupiesStorage())
         {
             quota.Released(deleted.Owner, size);
