@@ -9,7 +9,7 @@ builder.AddPortal();
 
 var app = builder.Build();
 
-// With no known proxy configured nobody's X-Forwarded-* headers are believed (KnownProxies empty).
+// Only the proxies listed in Portal:ForwardedHeaders:KnownProxies are believed; with none listed the headers are ignored.
 app.UseForwardedHeaders();
 app.UseSecurityHeaders();
 

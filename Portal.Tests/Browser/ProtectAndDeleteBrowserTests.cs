@@ -39,7 +39,11 @@ public sealed class ProtectAndDeleteBrowserTests(BrowserFixture browser) : IClas
         await Assertions.Expect(dialog).ToContainTextAsync("ci-runner");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
 
-        await page.WaitForURLAsync("**/compute/images");
+        // Each step waits on its own, so that a slow machine's failure names the step: the dialog closes, the
+        // confirmation appears, then the list.
+        await Assertions.Expect(dialog).ToBeHiddenAsync();
+        await Assertions.Expect(page.GetByText("“ci-runner” was deleted.")).ToBeVisibleAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/compute/images$"));
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "web-frontend-golden" })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "ci-runner" })).ToHaveCountAsync(0);
     }

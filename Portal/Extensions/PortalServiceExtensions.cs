@@ -90,7 +90,10 @@ public static class PortalServiceExtensions
     private static void AddForwardedHeaders(IServiceCollection services, ForwardedHeadersSettings settings) =>
         services.Configure<ForwardedHeadersOptions>(forwarded =>
         {
-            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            // The middleware believes every sender when both lists are empty: with no proxy configured it reads nothing.
+            forwarded.ForwardedHeaders = settings.KnownProxies.Count == 0
+                ? ForwardedHeaders.None
+                : ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
             forwarded.KnownIPNetworks.Clear();
             forwarded.KnownProxies.Clear();
             foreach (var proxy in settings.KnownProxies.Select(IPAddress.Parse))
