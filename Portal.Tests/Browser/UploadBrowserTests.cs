@@ -42,7 +42,7 @@ public sealed class UploadFiles : IDisposable
 [Collection(HeavyTests.Name)]
 public sealed class UploadBrowserTests(BrowserFixture browser, UploadFiles files) : IClassFixture<BrowserFixture>, IClassFixture<UploadFiles>
 {
-    private static async Task<ILocator> OpenCreateFormAsync(IPage page)
+    internal static async Task<ILocator> OpenCreateFormAsync(IPage page)
     {
         await page.GetByRole(AriaRole.Button, new() { Name = "Create image" }).ClickAsync();
         var dialog = page.GetByRole(AriaRole.Dialog);
@@ -50,7 +50,7 @@ public sealed class UploadBrowserTests(BrowserFixture browser, UploadFiles files
         return dialog;
     }
 
-    private static async Task CreateWithFileAsync(IPage page, string path, string? name = null)
+    internal static async Task CreateWithFileAsync(IPage page, string path, string? name = null)
     {
         var dialog = await OpenCreateFormAsync(page);
         await dialog.Locator("input[type=file]").SetInputFilesAsync(path);
@@ -184,5 +184,39 @@ public sealed class UploadBrowserTests(BrowserFixture browser, UploadFiles files
         await Assertions.Expect(page.GetByTestId("detected-format")).ToHaveTextAsync("qcow2 (compat 1.1)");
         await Assertions.Expect(page.GetByTestId("virtual-size")).ToContainTextAsync("2.1 GB");
         await Assertions.Expect(page.GetByTestId("virtual-size")).ToContainTextAsync("2,147,483,648 bytes");
+    }
+}
+
+/// <summary>The browser portal with one upload at a time per account.</summary>
+public sealed class OneUploadBrowserFixture : BrowserFixture
+{
+    protected override void Configure(KestrelPortal app) => app.With("Portal:Images:MaxConcurrentUploadsPerAccount", "1");
+}
+
+[Trait(TestCategories.Category, TestCategories.Browser)]
+[Collection(HeavyTests.Name)]
+public sealed class UploadLimitBrowserTests(OneUploadBrowserFixture browser, UploadFiles files)
+    : IClassFixture<OneUploadBrowserFixture>, IClassFixture<UploadFiles>
+{
+    [Fact]
+    public async Task AnUploadBeyondTheAccountsLimitShowsTheReasonOnThePageAndLeavesTheImageQueued()
+    {
+        var page = await browser.NewPageAsync();
+        await browser.SignInAsync(page, "alice@demo.local");
+        await UploadBrowserTests.CreateWithFileAsync(page, files.Large, "long-backup");
+        var running = page.GetByTestId("upload").Filter(new() { HasText = "long-backup" });
+        await Assertions.Expect(running.GetByRole(AriaRole.Progressbar)).ToBeVisibleAsync();
+
+        await UploadBrowserTests.CreateWithFileAsync(page, files.Random, "one-upload-too-many");
+
+        var refused = page.GetByTestId("upload").Filter(new() { HasText = "one-upload-too-many" });
+        await Assertions.Expect(refused).ToHaveAttributeAsync("data-outcome", "failed");
+        await Assertions.Expect(refused).ToContainTextAsync("You already have 1 upload running; wait for one to finish.");
+        var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "one-upload-too-many" });
+        await Assertions.Expect(row).ToContainTextAsync("Queued");
+        await Assertions.Expect(running).ToHaveAttributeAsync("data-outcome", "running");
+
+        await running.GetByRole(AriaRole.Button, new() { Name = "Abort upload" }).ClickAsync();
+        await Assertions.Expect(running).ToHaveAttributeAsync("data-outcome", "aborted");
     }
 }
