@@ -17,13 +17,15 @@ namespace Portal.Tests.Http;
 [Trait(TestCategories.Category, TestCategories.Integration)]
 public sealed class ProductionStartTests
 {
-    private sealed class ProductionApp(params (string Key, string Value)[] settings) : WebApplicationFactory<Program>
+    private class ProductionApp(params (string Key, string Value)[] settings) : WebApplicationFactory<Program>
     {
         public string DataFolder { get; } = Directory.CreateTempSubdirectory("portal-production-").FullName;
 
+        protected virtual string Environment => "Production";
+
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
-            builder.UseEnvironment("Production");
+            builder.UseEnvironment(Environment);
             builder.UseSetting("Portal:DataDirectory", DataFolder);
             foreach (var (key, value) in settings)
             {
@@ -68,16 +70,39 @@ public sealed class ProductionStartTests
         Assert.Contains(PortalOptionsValidator.PublishedPasswordOutsideDevelopment, failure.Message);
     }
 
+    /// <summary>The same start with the settings of <c>dotnet run --project Portal</c> (appsettings.Development.json).</summary>
+    private sealed class DevelopmentApp() : ProductionApp
+    {
+        protected override string Environment => "Development";
+    }
+
     [Fact]
-    public async Task DemoUsersWithAPasswordOfTheirOwnAreAllowed()
+    public async Task DemoUsersWithAPasswordOfTheirOwnAreAllowedAndTheirCookieOnlyTravelsOverHttps()
     {
         using var app = new ProductionApp(("Portal:Demo:SeedUsers", "true"), ("Portal:Demo:Password", "Own-secret-42"));
-        using var client = app.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost"), AllowAutoRedirect = false, HandleCookies = true });
+        // Plain http, as behind a proxy that terminates TLS: the cookie is marked secure all the same.
+        using var client = app.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://localhost"), AllowAutoRedirect = false, HandleCookies = true });
 
         using var response = await PortalAppFactory.PostSignInAsync(client, "alice@demo.local", "Own-secret-42");
 
         Assert.Equal("/compute/images", response.Headers.Location?.OriginalString);
+        Assert.Contains("; secure", AuthCookie(response), StringComparison.OrdinalIgnoreCase);
     }
+
+    [Fact]
+    public async Task InDevelopmentTheDemoOperatorSignsInOverPlainHttp()
+    {
+        using var app = new DevelopmentApp();
+        using var client = app.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://localhost"), AllowAutoRedirect = false, HandleCookies = true });
+
+        using var response = await PortalAppFactory.PostSignInAsync(client, "operator@demo.local", DemoOptions.PublishedPassword);
+
+        Assert.Equal("/compute/images", response.Headers.Location?.OriginalString);
+        Assert.DoesNotContain("; secure", AuthCookie(response), StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static string AuthCookie(HttpResponseMessage response) =>
+        Assert.Single(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith("portal.auth=", StringComparison.Ordinal));
 
     [Fact]
     public async Task CreateOperatorGivesProductionItsFirstOperatorOnce()

@@ -35,30 +35,30 @@ public sealed class SecurityHeadersTests(PortalAppFactory app) : IClassFixture<P
     }
 }
 
-/// <summary>The portal as it runs outside Development: the sign-in cookie only travels over HTTPS.</summary>
-public sealed class SecureCookieApp : PortalAppFactory
+/// <summary>The portal told the one host name it is reached by.</summary>
+public sealed class OneHostNameApp : PortalAppFactory
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
-        builder.UseSetting("Portal:SignIn:SecureCookie", "true");
+        builder.UseSetting("AllowedHosts", "portal.example.com");
     }
 }
 
 [Trait(TestCategories.Category, TestCategories.Integration)]
-public sealed class SecureCookieTests(SecureCookieApp app) : IClassFixture<SecureCookieApp>
+public sealed class AllowedHostsTests(OneHostNameApp app) : IClassFixture<OneHostNameApp>
 {
-    [Fact]
-    public async Task TheSignInCookieIsMarkedSecureByDefault()
+    [Theory]
+    [InlineData("portal.example.com", System.Net.HttpStatusCode.OK)]
+    [InlineData("evil.example", System.Net.HttpStatusCode.BadRequest)]
+    public async Task OnlyTheConfiguredHostNamesAreAnswered(string host, System.Net.HttpStatusCode expected)
     {
         using var client = app.CreateBrowserLikeClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/account/sign-in");
+        request.Headers.Host = host;
 
-        using var response = await PortalAppFactory.PostSignInAsync(client, "alice@demo.local", PortalAppFactory.DemoPassword);
+        using var response = await client.SendAsync(request);
 
-        var cookie = Assert.Single(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith("portal.auth=", StringComparison.Ordinal));
-        Assert.Contains("; secure", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(expected, response.StatusCode);
     }
-
-    [Fact]
-    public void TheDefaultOfTheSettingIsSecure() => Assert.True(new Portal.Configuration.PortalOptions().SignIn.SecureCookie);
 }

@@ -34,7 +34,7 @@ public class PortalAppFactory : WebApplicationFactory<Program>
         // Every test signs in from 127.0.0.1; the per-client sign-in limit is tested with its own low value.
         builder.UseSetting("Portal:SignIn:PermitLimit", "100000");
 
-        // The test servers speak plain http; the secure cookie has its own test.
+        // The test servers speak plain http; the secure cookie of a real start has its own test (ProductionStartTests).
         builder.UseSetting("Portal:SignIn:SecureCookie", "false");
     }
 
