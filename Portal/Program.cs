@@ -2,6 +2,7 @@ using Portal.Accounts;
 using Portal.Components;
 using Portal.Data;
 using Portal.Extensions;
+using Portal.Identity;
 using Portal.Images.Transfer;
 
 var builder = WebApplication.CreateBuilder(OperatorCommand.HostArguments(args));
@@ -34,6 +35,7 @@ app.UsePortalAssets(app.Environment);
 app.MapStaticAssets();
 app.MapAccountEndpoints();
 app.MapImageUploadEndpoints();
+app.MapIdentityEndpoints();
 // The portal's own Content-Security-Policy (SecurityHeaders) already says frame-ancestors 'none'; Blazor's second
 // policy (frame-ancestors 'self') would only add a duplicate header.
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode(server => server.ContentSecurityFrameAncestorsPolicy = null);

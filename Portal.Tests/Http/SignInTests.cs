@@ -198,4 +198,24 @@ public sealed class SignInRateLimitTests(LowSignInLimitApp app) : IClassFixture<
         var page = await client.GetStringAsync(response.Headers.Location!.OriginalString);
         Assert.Contains("Too many attempts, wait a minute", page);
     }
+
+    [Fact]
+    public async Task TokenRequestsHaveTheirOwnPerClientLimitAnsweredInKeystonesShape()
+    {
+        using var client = app.CreateClient();
+        var statuses = new List<HttpStatusCode>();
+        string? lastBody = null;
+        for (var attempt = 0; attempt <= LowSignInLimitApp.Limit; attempt++)
+        {
+            using var response = await client.PostAsync("/identity/v3/auth/tokens",
+                Portal.Tests.Identity.IdentityPortal.AuthRequest(Guid.NewGuid().ToString("N"), "guess"));
+            statuses.Add(response.StatusCode);
+            lastBody = await response.Content.ReadAsStringAsync();
+        }
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, LowSignInLimitApp.Limit), statuses.Take(LowSignInLimitApp.Limit));
+        Assert.Equal(HttpStatusCode.TooManyRequests, statuses[^1]);
+        var error = System.Text.Json.JsonDocument.Parse(lastBody!).RootElement.GetProperty("error");
+        Assert.Equal(Portal.Extensions.SignInRateLimit.TooManyTokenRequests, error.GetProperty("message").GetString());
+    }
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Accounts;
+using Portal.Identity;
 using Portal.Images;
 using Portal.Images.Transfer;
 
@@ -63,6 +64,35 @@ public class KestrelPortal : PortalAppFactory, IAsyncLifetime
         var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
         var user = await users.FindByEmailAsync(email) ?? throw new InvalidOperationException(email);
         return new Caller(user.Id, email, user.AccountId, await users.IsInRoleAsync(user, Caller.OperatorRole));
+    }
+
+    /// <summary>
+    /// An application credential of the user, made through the portal's own service as the credentials page makes it,
+    /// and a token issued for it through the identity endpoint's service.
+    /// </summary>
+    public async Task<(CreatedApplicationCredential Credential, string Token)> ApiTokenAsync(string email, string? name = null)
+    {
+        var caller = await CallerAsync(email);
+        var created = await Services.GetRequiredService<ApplicationCredentialService>().CreateAsync(
+            caller, new NewApplicationCredential { Name = name ?? $"tests-{Guid.NewGuid():N}" });
+        var issued = await Services.GetRequiredService<ApiTokenService>().IssueAsync(created.Credential.PublicId, created.Secret);
+        return (created, issued.Token);
+    }
+
+    /// <summary>A real HTTP client that sends <paramref name="token"/> as <c>X-Auth-Token</c> on every request.</summary>
+    public HttpClient ApiClient(string? token)
+    {
+        var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false })
+        {
+            BaseAddress = BaseAddress,
+            Timeout = TimeSpan.FromMinutes(5),
+        };
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Add(ApiTokenAuthentication.Header, token);
+        }
+
+        return client;
     }
 
     public async Task<(Image Image, string Token)> NewQueuedImageAsync(string email, string name, DiskFormat format = DiskFormat.Raw)

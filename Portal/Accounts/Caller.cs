@@ -26,4 +26,21 @@ public sealed record Caller(string UserId, string Email, Guid AccountId, bool Is
         var email = principal.FindFirstValue(ClaimTypes.Email) ?? principal.Identity.Name ?? userId;
         return new Caller(userId, email, accountId, principal.IsInRole(OperatorRole));
     }
+
+    /// <summary>The principal an API token signs in with: the same claims <see cref="FromPrincipal"/> reads from the cookie's.</summary>
+    public ClaimsPrincipal ToPrincipal(string authenticationType, params Claim[] more)
+    {
+        var identity = new ClaimsIdentity(authenticationType, ClaimTypes.Name, ClaimTypes.Role);
+        identity.AddClaim(new Claim(ClaimTypes.NameIdentifier, UserId));
+        identity.AddClaim(new Claim(ClaimTypes.Name, Email));
+        identity.AddClaim(new Claim(ClaimTypes.Email, Email));
+        identity.AddClaim(new Claim(AccountClaim, AccountId.ToString("D")));
+        if (IsOperator)
+        {
+            identity.AddClaim(new Claim(ClaimTypes.Role, OperatorRole));
+        }
+
+        identity.AddClaims(more);
+        return new ClaimsPrincipal(identity);
+    }
 }

@@ -19,6 +19,25 @@ public sealed class PortalOptions
     public ForwardedHeadersSettings ForwardedHeaders { get; set; } = new();
 
     public DataProtectionSettings DataProtection { get; set; } = new();
+
+    /// <summary>
+    /// The address customers reach the portal at (e.g. <c>https://cloud.example.com</c>): every URL the portal hands
+    /// out (the service catalog, clouds.yaml, next links) is built from it, never from a request's Host header.
+    /// Unset: the address the portal listens on (fine in Development; a warning elsewhere).
+    /// </summary>
+    public string? PublicUrl { get; set; }
+
+    public ApiOptions Api { get; set; } = new();
+}
+
+/// <summary>The OpenStack API: tokens issued for application credentials and the service catalog they carry.</summary>
+public sealed class ApiOptions
+{
+    /// <summary>How long a token is valid (never longer than its credential).</summary>
+    public int TokenLifetimeMinutes { get; set; } = 60;
+
+    /// <summary>The region the catalog names (clouds.yaml's region_name).</summary>
+    public string Region { get; set; } = "RegionOne";
 }
 
 /// <summary>A PKCS#12 (.pfx) certificate that encrypts the Data Protection keys at rest; none by default.</summary>

@@ -49,6 +49,15 @@ public sealed class PortalOptionsValidator : AbstractValidator<PortalOptions>, I
         RuleForEach(o => o.ForwardedHeaders.KnownProxies)
             .Must(proxy => System.Net.IPAddress.TryParse(proxy, out _))
             .WithMessage("Portal:ForwardedHeaders:KnownProxies must list IP addresses ('{PropertyValue}' is not one).");
+        RuleFor(o => o.PublicUrl)
+            .Must(url => Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+                && string.IsNullOrEmpty(uri.Query) && string.IsNullOrEmpty(uri.Fragment))
+            .When(o => !string.IsNullOrEmpty(o.PublicUrl))
+            .WithMessage("Portal:PublicUrl must be an absolute http or https address without query, e.g. https://cloud.example.com ('{PropertyValue}' is not one).");
+        RuleFor(o => o.Api.TokenLifetimeMinutes)
+            .InclusiveBetween(1, 10_080).WithMessage("Portal:Api:TokenLifetimeMinutes must be between 1 and 10080 minutes (a week).");
+        RuleFor(o => o.Api.Region)
+            .NotEmpty().MaximumLength(64).WithMessage("Portal:Api:Region must name a region, e.g. RegionOne.");
         RuleFor(o => o.SignIn.WindowSeconds)
             .InclusiveBetween(1, 86_400).WithMessage("Portal:SignIn:WindowSeconds must be between 1 and 86400 seconds.");
     }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Portal.Accounts;
+using Portal.Identity;
 using Portal.Images;
 
 namespace Portal.Data;
@@ -10,6 +11,8 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
 {
     public DbSet<Image> Images => Set<Image>();
     public DbSet<Account> Accounts => Set<Account>();
+    public DbSet<ApplicationCredential> ApplicationCredentials => Set<ApplicationCredential>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -14,6 +14,7 @@ using MudBlazor.Services;
 using Portal.Accounts;
 using Portal.Configuration;
 using Portal.Data;
+using Portal.Identity;
 using Portal.Images;
 using Portal.Images.Catalog;
 using Portal.Images.Import;
@@ -82,6 +83,7 @@ public static class PortalServiceExtensions
         services.AddScoped<CurrentCaller>();
 
         AddImages(services);
+        AddApplicationCredentials(services);
         services.AddUrlImport(configuration);
         services.AddSingleton<UrlImportQueue>();
         return services;
@@ -123,7 +125,9 @@ public static class PortalServiceExtensions
             cookie.Events.OnRedirectToLogin = context => RejectApiOr(context, StatusCodes.Status401Unauthorized);
             cookie.Events.OnRedirectToAccessDenied = context => RejectApiOr(context, StatusCodes.Status403Forbidden);
         });
-        services.AddAuthorization();
+        services.AddAuthentication().AddApiTokens();
+        services.AddAuthorizationBuilder().AddApiTokenPolicies();
+        services.AddSingleton<PublicUrls>();
         services.AddSignInRateLimit();
 
         services.AddIdentityCore<PortalUser>(identity =>
@@ -144,7 +148,9 @@ public static class PortalServiceExtensions
 
     private static Task RejectApiOr(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> context, int status)
     {
-        if (context.Request.Path.StartsWithSegments(ImageUploadEndpoints.ApiPrefix.TrimEnd('/')))
+        if (context.Request.Path.StartsWithSegments(ImageUploadEndpoints.ApiPrefix.TrimEnd('/'))
+            || context.Request.Path.StartsWithSegments(PublicUrls.ImagePath)
+            || context.Request.Path.StartsWithSegments(PublicUrls.IdentityPath))
         {
             context.Response.StatusCode = status;
         }
@@ -171,5 +177,12 @@ public static class PortalServiceExtensions
         services.AddScoped<BrowserUploads>();
         services.AddSingleton<ImageService>();
         services.AddSingleton<DemoCatalogSeeder>();
+    }
+
+    private static void AddApplicationCredentials(IServiceCollection services)
+    {
+        services.AddSingleton<NewApplicationCredentialValidator>();
+        services.AddSingleton<ApplicationCredentialService>();
+        services.AddSingleton<ApiTokenService>();
     }
 }

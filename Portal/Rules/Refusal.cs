@@ -6,6 +6,9 @@ public enum RefusalCode
     /// <summary>The thing does not exist, or the caller may not know that it does (another account's private image).</summary>
     NotFound,
 
+    /// <summary>The request carries no valid proof of who sends it (no token, an expired one, a wrong secret).</summary>
+    NotAuthenticated,
+
     /// <summary>The caller's role or account may not do this at all (a customer publishing, changing the catalog).</summary>
     NotAllowed,
 

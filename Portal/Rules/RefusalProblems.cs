@@ -8,6 +8,7 @@ public static class RefusalProblems
     public static int StatusOf(RefusalCode code) => code switch
     {
         RefusalCode.NotFound => StatusCodes.Status404NotFound,
+        RefusalCode.NotAuthenticated => StatusCodes.Status401Unauthorized,
         RefusalCode.NotAllowed or RefusalCode.Protected => StatusCodes.Status403Forbidden,
         RefusalCode.InvalidState or RefusalCode.Stale => StatusCodes.Status409Conflict,
         RefusalCode.TooLarge => StatusCodes.Status413PayloadTooLarge,

@@ -1,0 +1,174 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using Portal.Configuration;
+using Portal.Extensions;
+using Portal.Rules;
+
+namespace Portal.Identity;
+
+/// <summary>
+/// The part of Keystone's Identity API v3 that OpenStack tools need to sign in with an application credential, under
+/// <c>{PublicUrl}/identity</c>: version discovery, issuing a token (<c>POST /v3/auth/tokens</c>) and validating one.
+/// </summary>
+public static class IdentityEndpoints
+{
+    public const string SubjectTokenHeader = "X-Subject-Token";
+    public const string ApplicationCredentialMethod = "application_credential";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static IEndpointRouteBuilder MapIdentityEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var identity = endpoints.MapGroup(PublicUrls.IdentityPath).ExcludeFromDescription();
+        identity.MapGet("/", (PublicUrls urls) =>
+            Results.Json(new JsonObject { ["versions"] = new JsonObject { ["values"] = new JsonArray(Version(urls)) } },
+                statusCode: StatusCodes.Status300MultipleChoices));
+        identity.MapGet("/v3", (PublicUrls urls) => Results.Json(new JsonObject { ["version"] = Version(urls) }));
+        identity.MapPost("/v3/auth/tokens", IssueAsync).RequireRateLimiting(SignInRateLimit.TokenPolicyName);
+        identity.MapMethods("/v3/auth/tokens", [HttpMethods.Get, HttpMethods.Head], ValidateAsync)
+            .RequireAuthorization(ApiTokenAuthentication.TokenPolicy);
+        return endpoints;
+    }
+
+    private static JsonObject Version(PublicUrls urls) => new()
+    {
+        ["id"] = "v3.14",
+        ["status"] = "stable",
+        ["updated"] = "2020-04-07T00:00:00Z",
+        ["links"] = new JsonArray(new JsonObject { ["rel"] = "self", ["href"] = urls.IdentityV3 + "/" }),
+        ["media-types"] = new JsonArray(new JsonObject
+        {
+            ["base"] = "application/json",
+            ["type"] = "application/vnd.openstack.identity-v3+json",
+        }),
+    };
+
+    private static async Task<IResult> IssueAsync(HttpContext context, ApiTokenService tokens, PublicUrls urls, IOptions<PortalOptions> options)
+    {
+        JsonNode? body;
+        try
+        {
+            body = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+        }
+        catch (JsonException)
+        {
+            return OpenStackErrors.Error(StatusCodes.Status400BadRequest, "The request body is not valid JSON.");
+        }
+
+        var auth = body?["auth"]?["identity"];
+        if (auth?["methods"] is not JsonArray methods)
+        {
+            return OpenStackErrors.Error(StatusCodes.Status400BadRequest, "Expecting to find auth.identity.methods in the request body.");
+        }
+
+        if (!methods.Any(m => m?.GetValueKind() == JsonValueKind.String && m.GetValue<string>() == ApplicationCredentialMethod))
+        {
+            return OpenStackErrors.Error(StatusCodes.Status401Unauthorized,
+                "This portal signs in with application credentials only (the application_credential method).");
+        }
+
+        var credential = auth[ApplicationCredentialMethod];
+        try
+        {
+            var issued = await tokens.IssueAsync(StringOf(credential?["id"]), StringOf(credential?["secret"]), context.RequestAborted);
+            context.Response.Headers[SubjectTokenHeader] = issued.Token;
+            return Results.Json(TokenBody(issued.Session, urls, options.Value.Api.Region, withCatalog: true), statusCode: StatusCodes.Status201Created);
+        }
+        catch (RefusedException e)
+        {
+            return e.Refusal.ToOpenStackError();
+        }
+    }
+
+    private static async Task<IResult> ValidateAsync(HttpContext context, ApiTokenService tokens, PublicUrls urls, IOptions<PortalOptions> options)
+    {
+        var asking = ApiTokenAuthenticationHandler.SessionOf(context);
+        var subject = await tokens.ValidateAsync(context.Request.Headers[SubjectTokenHeader].ToString(), context.RequestAborted);
+
+        // A user validates their own tokens; the operator anyone's. Someone else's token is, to a customer, not there.
+        if (asking is null || subject is null || (subject.Caller.UserId != asking.Caller.UserId && !asking.Caller.IsOperator))
+        {
+            return OpenStackErrors.Error(StatusCodes.Status404NotFound, "Could not find token: the token is unknown, expired or revoked.");
+        }
+
+        context.Response.Headers[SubjectTokenHeader] = context.Request.Headers[SubjectTokenHeader].ToString();
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            return Results.Ok();
+        }
+
+        var withCatalog = !context.Request.Query.ContainsKey("nocatalog");
+        return Results.Json(TokenBody(subject, urls, options.Value.Api.Region, withCatalog));
+    }
+
+    private static string? StringOf(JsonNode? node) => node?.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : null;
+
+    /// <summary>The token as Keystone describes it; the project is the user's account, the roles their role.</summary>
+    private static JsonObject TokenBody(ApiSession session, PublicUrls urls, string region, bool withCatalog)
+    {
+        var domain = new JsonObject { ["id"] = "default", ["name"] = "Default" };
+        var roles = new JsonArray(Role("reader"), Role("member"));
+        if (session.Caller.IsOperator)
+        {
+            roles.Add(Role("admin"));
+        }
+
+        var token = new JsonObject
+        {
+            ["methods"] = new JsonArray(ApplicationCredentialMethod),
+            ["application_credential"] = new JsonObject
+            {
+                ["id"] = session.Credential.PublicId,
+                ["name"] = session.Credential.Name,
+                ["restricted"] = true,
+            },
+            ["audit_ids"] = new JsonArray(session.Token.AuditId),
+            ["expires_at"] = Timestamp(session.Token.ExpiresAt),
+            ["issued_at"] = Timestamp(session.Token.IssuedAt),
+            ["is_domain"] = false,
+            ["project"] = new JsonObject
+            {
+                ["domain"] = domain.DeepClone(),
+                ["id"] = session.Account.Id.ToString("D"),
+                ["name"] = session.Account.Name,
+            },
+            ["roles"] = roles,
+            ["user"] = new JsonObject
+            {
+                ["domain"] = domain.DeepClone(),
+                ["id"] = session.Caller.UserId,
+                ["name"] = session.Caller.Email,
+                ["password_expires_at"] = null,
+            },
+        };
+        if (withCatalog)
+        {
+            token["catalog"] = new JsonArray(
+                Service("image", "glance", urls.Image, region),
+                Service("identity", "keystone", urls.Identity, region));
+        }
+
+        return new JsonObject { ["token"] = token };
+    }
+
+    private static JsonObject Role(string name) => new() { ["id"] = name, ["name"] = name };
+
+    private static JsonObject Service(string type, string name, string url, string region) => new()
+    {
+        ["endpoints"] = new JsonArray(new JsonObject
+        {
+            ["id"] = $"{type}-public",
+            ["interface"] = "public",
+            ["region"] = region,
+            ["region_id"] = region,
+            ["url"] = url,
+        }),
+        ["id"] = type,
+        ["type"] = type,
+        ["name"] = name,
+    };
+
+    private static string Timestamp(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+}
