@@ -138,6 +138,8 @@ public sealed class ImageService(
     /// </summary>
     public async Task<Image> CreateAsync(Caller caller, CreateImageRequest request, CancellationToken cancellationToken = default)
     {
+        // Publishing is a matter of who asks (403 over the API), not of a mistyped field.
+        caller.DecideNewVisibility(request.Visibility).ThrowIfRefused();
         var validation = await createValidator.ValidateAsync(CreateImageRequestValidator.ContextFor(request, caller), cancellationToken);
         if (!validation.IsValid)
         {
