@@ -73,7 +73,7 @@ public sealed class ApplicationCredentialsPageTests : PortalComponentTest
         Button(page, "Create application credential").Click();
         dialogs.WaitForAssertion(() => dialogs.Find(".mud-dialog"));
         dialogs.Find(".mud-dialog input").Input(name);
-        ClickInDialog(dialogs, "Create application credential");
+        ClickInDialog(dialogs, "Create");
         page.WaitForAssertion(() => page.Find("[data-testid=new-credential]"));
         var credential = Assert.Single(await Credentials.ListAsync(Callers.Alice), c => c.Name == name);
         return new CreatedApplicationCredential(credential, FieldValue(page, "Secret"));
@@ -187,7 +187,7 @@ public sealed class ApplicationCredentialsPageTests : PortalComponentTest
         Button(page, "Create application credential").Click();
         dialogs.WaitForAssertion(() => dialogs.Find(".mud-dialog"));
 
-        ClickInDialog(dialogs, "Create application credential");
+        ClickInDialog(dialogs, "Create");
 
         dialogs.WaitForAssertion(() => Assert.Contains("Give the credential a name.", dialogs.Find(".mud-dialog").TextContent));
         Assert.Empty(await Credentials.ListAsync(Callers.Alice));
@@ -205,7 +205,7 @@ public sealed class ApplicationCredentialsPageTests : PortalComponentTest
 
         dialogs.WaitForAssertion(() => Assert.Contains(
             $"The name can be at most {ApplicationCredential.MaxNameLength} characters long.", dialogs.Find(".mud-dialog").TextContent));
-        ClickInDialog(dialogs, "Create application credential");
+        ClickInDialog(dialogs, "Create");
         Assert.Empty(await Credentials.ListAsync(Callers.Alice));
     }
 
@@ -218,7 +218,7 @@ public sealed class ApplicationCredentialsPageTests : PortalComponentTest
         dialogs.WaitForAssertion(() => dialogs.Find(".mud-dialog"));
 
         dialogs.Find(".mud-dialog input").Input("twice");
-        ClickInDialog(dialogs, "Create application credential");
+        ClickInDialog(dialogs, "Create");
 
         page.WaitForAssertion(() => Assert.Single(Snackbars));
         Assert.Equal(("You already have an application credential named “twice”.", Severity.Error), (Snackbars[0].Message, Snackbars[0].Severity));
