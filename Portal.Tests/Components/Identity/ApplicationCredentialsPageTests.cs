@@ -29,7 +29,7 @@ public sealed class ApplicationCredentialsPageTests : PortalComponentTest
             options.Api.Region = "Region-Test";
         });
         using var db = Harness.Database.CreateDbContext();
-        foreach (var caller in new[] { Callers.Alice, Callers.Bob })
+        foreach (var caller in new[] { Callers.Alice, Callers.Bob, Callers.Operator })
         {
             db.Users.Add(new PortalUser { Id = caller.UserId, UserName = caller.Email, Email = caller.Email, AccountId = caller.AccountId });
         }
@@ -98,6 +98,54 @@ public sealed class ApplicationCredentialsPageTests : PortalComponentTest
         Assert.Equal(("Never", "Never"), (terraform[3], terraform[4]));
         Assert.DoesNotContain("bobs-script", page.Markup);
         Assert.Empty(page.FindAll("[data-testid=no-credentials]"));
+    }
+
+    [Fact]
+    public async Task TheOperatorSeesOnlyTheirOwnCredentialsToo()
+    {
+        await Credentials.CreateAsync(Callers.Alice, new NewApplicationCredential { Name = "alices" });
+        await Credentials.CreateAsync(Callers.Operator, new NewApplicationCredential { Name = "catalog-sync" });
+        SignInAs(Callers.Operator);
+
+        var (_, page) = Open();
+
+        page.WaitForAssertion(() => Assert.Single(page.FindAll("tbody tr")));
+        Assert.Contains("catalog-sync", page.Find("tbody").TextContent);
+        Assert.DoesNotContain("alices", page.Markup);
+    }
+
+    [Fact]
+    public async Task AnExpiryDateIsKeptAsThatDaysFirstMomentInUtcAndShown()
+    {
+        var day = Harness.Clock.GetUtcNow().UtcDateTime.Date.AddDays(45);
+        var (dialogs, page) = Open();
+        Button(page, "Create application credential").Click();
+        dialogs.WaitForAssertion(() => dialogs.Find(".mud-dialog"));
+        var inputs = dialogs.FindAll(".mud-dialog input");
+        inputs[0].Input("expiring");
+        dialogs.FindAll(".mud-dialog input").Last().Change(day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+
+        ClickInDialog(dialogs, "Create");
+
+        page.WaitForAssertion(() => page.Find("[data-testid=new-credential]"));
+        var credential = Assert.Single(await Credentials.ListAsync(Callers.Alice));
+        Assert.Equal(new DateTime(day.Year, day.Month, day.Day, 0, 0, 0, DateTimeKind.Utc), credential.ExpiresAt);
+        Assert.Equal(DateTimeKind.Utc, credential.ExpiresAt!.Value.Kind);
+        Assert.Equal(Format.Timestamp(day), page.Find("tbody tr").QuerySelectorAll("td")[3].TextContent.Trim());
+    }
+
+    [Fact]
+    public async Task AnExpiredCredentialIsMarkedSo()
+    {
+        await Credentials.CreateAsync(Callers.Alice, new NewApplicationCredential { Name = "short", ExpiresAt = Harness.Clock.GetUtcNow().UtcDateTime.AddDays(1) });
+        await Credentials.CreateAsync(Callers.Alice, new NewApplicationCredential { Name = "long", ExpiresAt = Harness.Clock.GetUtcNow().UtcDateTime.AddDays(9) });
+        Harness.Clock.Advance(TimeSpan.FromDays(2));
+
+        var (_, page) = Open();
+
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("tbody tr").Count));
+        var expired = page.FindAll("tbody tr").Where(r => r.TextContent.Contains("Expired")).Select(r => r.QuerySelector("td")!.TextContent.Trim());
+        Assert.Equal(["short"], expired);
     }
 
     [Fact]
