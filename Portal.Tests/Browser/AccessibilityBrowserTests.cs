@@ -128,6 +128,23 @@ public sealed class AccessibilityBrowserTests(AccessibilityBrowser browser, ITes
         await OpenDetailsAsync(customer, AccessibilityBrowser.FailedImport);
         await Assertions.Expect(customer.GetByTestId("status-reason")).ToBeVisibleAsync();
         await AuditAsync(customer, "details of a killed image", dark);
+
+        await customer.GetByRole(AriaRole.Button, new() { Name = "User menu: alice@demo.local" }).ClickAsync();
+        var credentialsItem = customer.GetByRole(AriaRole.Menuitem, new() { Name = "Application credentials" });
+        await Assertions.Expect(credentialsItem).ToBeVisibleAsync();
+        await AuditAsync(customer, "user menu", dark);
+        await credentialsItem.ClickAsync();
+        await Assertions.Expect(customer.GetByRole(AriaRole.Heading, new() { Name = "Application credentials", Level = 1 })).ToBeVisibleAsync();
+        await AuditAsync(customer, "Application credentials", dark);
+        await customer.GetByRole(AriaRole.Button, new() { Name = "Create application credential" }).ClickAsync();
+        var create = customer.GetByRole(AriaRole.Dialog);
+        await create.GetByRole(AriaRole.Button, new() { Name = "Create", Exact = true }).ClickAsync();
+        await Assertions.Expect(create.GetByText("Give the credential a name.")).ToBeVisibleAsync();
+        await AuditAsync(customer, "create credential dialog with a validation message", dark);
+        await create.GetByLabel("Name").FillAsync($"axe-{width}-{mode}");
+        await create.GetByRole(AriaRole.Button, new() { Name = "Create", Exact = true }).ClickAsync();
+        await Assertions.Expect(customer.GetByLabel("Secret", new() { Exact = true })).ToBeVisibleAsync();
+        await AuditAsync(customer, "new credential with its secret", dark);
         await customer.Context.CloseAsync();
 
         var op = await NewPageAsync(width, height, dark);

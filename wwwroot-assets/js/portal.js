@@ -34,4 +34,23 @@ window.portal = {
       return ok;
     }
   },
+
+  // Sign-out is a form post with its antiforgery token; the user menu's item (not a button of that form) submits it.
+  submitForm(id) {
+    document.getElementById(id)?.requestSubmit();
+  },
+
+  // Saves text the circuit already holds as a file, without a URL the server could answer again (the clouds.yaml
+  // with a credential's secret is shown once and never stored).
+  downloadText(fileName, text, type) {
+    const url = URL.createObjectURL(new Blob([text], { type: type || "text/plain" }));
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = fileName;
+    link.style.display = "none";
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  },
 };
