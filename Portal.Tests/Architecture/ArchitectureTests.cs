@@ -7,16 +7,17 @@ using Portal.Tests.Support;
 namespace Portal.Tests.Architecture;
 
 /// <summary>
-/// Dependencies point one way: the domain (images and accounts) knows nothing of pages, MudBlazor, the browser or
+/// Dependencies point one way: the domain (images, accounts and application credentials) knows nothing of pages, MudBlazor, the browser or
 /// HTTP, so that the pages, the upload endpoint and a future API all sit on the same rules. Razor components,
-/// endpoint classes (*Endpoints) and the browser's upload adapter are the UI and HTTP edges inside those folders.
+/// endpoint classes (*Endpoints), the browser's upload adapter and the API token sign-in (its scheme and handler) are the UI and
+/// HTTP edges inside those folders.
 /// </summary>
 [Trait(TestCategories.Category, TestCategories.Unit)]
 public sealed class ArchitectureTests
 {
     private static readonly Assembly PortalAssembly = typeof(Image).Assembly;
 
-    private static readonly string[] DomainNamespaces = ["Portal.Images", "Portal.Accounts"];
+    private static readonly string[] DomainNamespaces = ["Portal.Images", "Portal.Accounts", "Portal.Identity"];
 
     private static readonly string[] UiAndHttp =
         ["Portal.Components", "MudBlazor", "Microsoft.JSInterop", "Microsoft.AspNetCore.Http.HttpContext"];
@@ -81,5 +82,11 @@ public sealed class ArchitectureTests
     private static bool IsDomain(Type type) =>
         !typeof(IComponent).IsAssignableFrom(type)
         && !type.Name.EndsWith("Endpoints", StringComparison.Ordinal)
-        && type.Name != "BrowserUploads";
+        && type.Name is not ("BrowserUploads" or "ApiTokenAuthentication")
+        && !IsAuthenticationHandler(type);
+
+    // Signing a request in by its token is HTTP's business, like the endpoints.
+    private static bool IsAuthenticationHandler(Type type) =>
+        type.BaseType is { IsGenericType: true } baseType
+        && baseType.GetGenericTypeDefinition() == typeof(Microsoft.AspNetCore.Authentication.AuthenticationHandler<>);
 }
