@@ -24,6 +24,10 @@ public sealed class OpenApiDocumentTests(KestrelPortal portal) : IClassFixture<K
         Assert.True(file.TryGetProperty("get", out var get));
         Assert.True(get.GetProperty("responses").TryGetProperty("206", out _));
         Assert.True(paths.GetProperty("/identity/v3/auth/tokens").TryGetProperty("post", out _));
+        Assert.True(paths.GetProperty("/image/v2/images").TryGetProperty("get", out _));
+        Assert.True(paths.GetProperty("/image/v2/images").TryGetProperty("post", out _));
+        Assert.True(paths.GetProperty("/image/v2/images/{id}").TryGetProperty("patch", out _));
+        Assert.True(paths.GetProperty("/image/v2/images/{id}/import").TryGetProperty("post", out _));
         Assert.All(paths.EnumerateObject(), path =>
             Assert.True(path.Name.StartsWith("/image", StringComparison.Ordinal) || path.Name.StartsWith("/identity", StringComparison.Ordinal), path.Name));
         Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
