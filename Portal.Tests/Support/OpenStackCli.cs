@@ -65,6 +65,19 @@ public sealed class OpenStackCli : IDisposable
 
     public string PathOf(string fileName) => Path.Combine(Folder, fileName);
 
+    /// <summary>A real qcow2 made by qemu-img in the client's folder: 2 MiB of data from a seed, then 14 MiB of holes.</summary>
+    public string MakeQcow2(string fileName, int seed)
+    {
+        var raw = PathOf(fileName + ".raw");
+        var data = new byte[16 * 1024 * 1024];
+        new Random(seed).NextBytes(data.AsSpan(0, 2 * 1024 * 1024));
+        File.WriteAllBytes(raw, data);
+        var qcow2 = PathOf(fileName);
+        QemuImg.Run("convert", "-f", "raw", "-O", "qcow2", raw, qcow2);
+        File.Delete(raw);
+        return qcow2;
+    }
+
     /// <summary><c>openstack --os-cloud portal …</c>, whatever its outcome.</summary>
     public Task<CliResult> TryOpenStackAsync(params string[] arguments) =>
         RunAsync("openstack", ["--os-cloud", Cloud, .. arguments]);
