@@ -3,6 +3,7 @@ using Portal.Components;
 using Portal.Data;
 using Portal.Extensions;
 using Portal.Identity;
+using Portal.Images.Api;
 using Portal.Images.Transfer;
 
 var builder = WebApplication.CreateBuilder(OperatorCommand.HostArguments(args));
@@ -36,6 +37,7 @@ app.MapStaticAssets();
 app.MapAccountEndpoints();
 app.MapImageUploadEndpoints();
 app.MapIdentityEndpoints();
+app.MapImageApiEndpoints();
 // The portal's own Content-Security-Policy (SecurityHeaders) already says frame-ancestors 'none'; Blazor's second
 // policy (frame-ancestors 'self') would only add a duplicate header.
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode(server => server.ContentSecurityFrameAncestorsPolicy = null);

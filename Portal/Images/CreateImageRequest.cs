@@ -7,6 +7,9 @@ public enum ImageSource
 {
     File,
     Url,
+
+    /// <summary>No data yet: the Image API creates the record first, the data follows by upload or import.</summary>
+    Later,
 }
 
 /// <summary>What the "Create image" form sends; the data follows by upload or URL import.</summary>
@@ -31,10 +34,17 @@ public sealed class CreateImageRequest
     public bool IsProtected { get; set; }
     public int MinDiskGb { get; set; }
     public int MinRamMb { get; set; }
+    public ContainerFormat ContainerFormat { get; set; } = ContainerFormat.Bare;
+
+    /// <summary>An id chosen by the client (Glance honours one); a new one when null.</summary>
+    public Guid? Id { get; set; }
+
+    public List<string> Tags { get; set; } = [];
+    public Dictionary<string, string?> Properties { get; set; } = [];
 
     public NewImage ToNewImage() => new(
         Name, DiskFormat ?? throw new InvalidOperationException("Validate the request first."), Visibility, Description,
-        OsDistro, OsVersion, IsProtected, MinDiskGb, MinRamMb, Architecture: Architecture);
+        OsDistro, OsVersion, IsProtected, MinDiskGb, MinRamMb, ContainerFormat, Architecture, Id, Tags, Properties);
 }
 
 /// <summary>
@@ -92,6 +102,7 @@ public sealed class CreateImageRequestValidator : AbstractValidator<CreateImageR
         RuleFor(r => r.OsVersion).OsVersion();
         RuleFor(r => r.MinDiskGb).MinimumDisk();
         RuleFor(r => r.MinRamMb).MinimumRam();
+        RuleFor(r => r.ContainerFormat).IsInEnum().WithMessage("Choose one of the listed container formats.");
     }
 
     private static Caller? CallerOf(ValidationContext<CreateImageRequest> context) =>

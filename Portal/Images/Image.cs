@@ -59,6 +59,12 @@ public sealed class Image
     /// <summary>Why the last transfer of data failed or was refused, in words for the customer.</summary>
     public string? StatusReason { get; private set; }
 
+    /// <summary>Free-form labels (a set, Glance's <c>tags</c>).</summary>
+    public IReadOnlyList<string> Tags { get; private set; } = [];
+
+    /// <summary>Custom properties (Glance's additional properties), e.g. <c>hw_rescue_device</c>.</summary>
+    public IReadOnlyDictionary<string, string> Properties { get; private set; } = new Dictionary<string, string>();
+
     /// <summary>Concurrency token: bumped on every change so that a stale edit is detected, not saved.</summary>
     public long Version { get; private set; }
 
@@ -80,9 +86,13 @@ public sealed class Image
             throw new ImageRuleException(RefusalCode.Invalid, OnlySupportedArchitecture);
         }
 
+        var tags = ImageProperties.CheckedTags(spec.Tags ?? []);
+        var properties = ImageProperties.CheckedProperties(spec.Properties ?? new Dictionary<string, string?>());
         return new Image
         {
             Id = spec.Id ?? Guid.NewGuid(),
+            Tags = tags,
+            Properties = properties,
             Name = spec.Name.Trim(),
             Description = NullIfBlank(spec.Description),
             Status = ImageStatus.Queued,
@@ -150,6 +160,49 @@ public sealed class Image
         }
 
         Visibility = visibility;
+        Touch(now);
+    }
+
+    /// <summary>Replaces the tags (a set: a tag given twice is kept once).</summary>
+    public void SetTags(Caller caller, IEnumerable<string> tags, DateTime now)
+    {
+        this.Enforce(ImageAction.Edit, caller);
+        var checkedTags = ImageProperties.CheckedTags(tags);
+        if (checkedTags.SequenceEqual(Tags, StringComparer.Ordinal))
+        {
+            return;
+        }
+
+        Tags = checkedTags;
+        Touch(now);
+    }
+
+    public void AddTag(Caller caller, string tag, DateTime now) => SetTags(caller, Tags.Append(tag), now);
+
+    /// <summary>Removes a tag; a tag the image does not have is not found (Glance answers 404).</summary>
+    public void RemoveTag(Caller caller, string tag, DateTime now)
+    {
+        this.Enforce(ImageAction.Edit, caller);
+        if (!Tags.Contains(tag, StringComparer.Ordinal))
+        {
+            throw new ImageRuleException(RefusalCode.NotFound, $"This image has no tag '{tag}'.");
+        }
+
+        SetTags(caller, Tags.Where(t => !string.Equals(t, tag, StringComparison.Ordinal)), now);
+    }
+
+    /// <summary>Replaces the custom properties; each key and value is checked (reserved keys are refused).</summary>
+    public void SetProperties(Caller caller, IEnumerable<KeyValuePair<string, string?>> properties, DateTime now)
+    {
+        this.Enforce(ImageAction.Edit, caller);
+        var checkedProperties = ImageProperties.CheckedProperties(properties);
+        if (checkedProperties.Count == Properties.Count
+            && checkedProperties.All(p => Properties.TryGetValue(p.Key, out var value) && value == p.Value))
+        {
+            return;
+        }
+
+        Properties = checkedProperties;
         Touch(now);
     }
 
@@ -273,7 +326,9 @@ public sealed record NewImage(
     int MinRamMb = 0,
     ContainerFormat ContainerFormat = ContainerFormat.Bare,
     string? Architecture = Image.SupportedArchitecture,
-    Guid? Id = null);
+    Guid? Id = null,
+    IReadOnlyList<string>? Tags = null,
+    IReadOnlyDictionary<string, string?>? Properties = null);
 
 /// <summary>The editable descriptive fields of an image.</summary>
 public sealed record ImageMetadata(

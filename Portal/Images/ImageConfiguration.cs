@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Portal.Accounts;
 
@@ -33,6 +35,17 @@ public sealed class ImageConfiguration : IEntityTypeConfiguration<Image>
             .HasConversion(v => v.ToApiName(), v => ImageWireNames.Parse<ContainerFormat>(v));
         builder.Property(i => i.Visibility).HasMaxLength(16)
             .HasConversion(v => v.ToApiName(), v => ImageWireNames.Parse<ImageVisibility>(v));
+
+        // Tags as a JSON array (filterable with json_each), properties as one JSON object: neither needs a table of its own.
+        builder.PrimitiveCollection(i => i.Tags).IsRequired();
+        builder.Property(i => i.Properties).IsRequired()
+            .HasConversion(
+                v => JsonSerializer.Serialize(v, (JsonSerializerOptions?)null),
+                v => JsonSerializer.Deserialize<Dictionary<string, string>>(v, (JsonSerializerOptions?)null) ?? new Dictionary<string, string>(),
+                new ValueComparer<IReadOnlyDictionary<string, string>>(
+                    (a, b) => a!.Count == b!.Count && a.All(p => b.ContainsKey(p.Key) && b[p.Key] == p.Value),
+                    v => v.Aggregate(0, (hash, p) => hash ^ HashCode.Combine(p.Key, p.Value)),
+                    v => new Dictionary<string, string>(v)));
 
         builder.Property(i => i.Version).IsConcurrencyToken();
 

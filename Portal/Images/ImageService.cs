@@ -22,6 +22,7 @@ public sealed class ImageService(
     UrlImportQueue imports,
     ActiveTransfers transfers,
     StorageQuota quota,
+    ImportUrlPolicy urlPolicy,
     ILogger<ImageService> logger)
 {
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
@@ -57,11 +58,88 @@ public sealed class ImageService(
     }
 
     /// <summary>
+    /// The Image API's list: filtered and sorted by the database. The marker's place in the sorted list is found by
+    /// reading only the ids before it, so paging deep into a very long list costs a scan of ids, not of images.
+    /// </summary>
+    public async Task<ImageListPage> ListAsync(Caller caller, ImageListQuery query, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var images = db.Images.AsNoTracking().In(ImageListQuery.ScopeOf(query.Visibility), caller);
+        if (query.Name is { } name)
+        {
+            images = images.Where(i => i.Name == name);
+        }
+
+        if (query.Status is { } status)
+        {
+            images = images.Where(i => i.Status == status);
+        }
+
+        if (query.DiskFormat is { } diskFormat)
+        {
+            images = images.Where(i => i.DiskFormat == diskFormat);
+        }
+
+        if (query.ContainerFormat is { } containerFormat)
+        {
+            images = images.Where(i => i.ContainerFormat == containerFormat);
+        }
+
+        if (query.Owner is { } owner)
+        {
+            images = images.Where(i => i.Owner == owner);
+        }
+
+        if (query.IsProtected is { } isProtected)
+        {
+            images = images.Where(i => i.IsProtected == isProtected);
+        }
+
+        foreach (var tag in query.Tags)
+        {
+            images = images.Where(i => i.Tags.Contains(tag));
+        }
+
+        var sorted = Sorted(images, query.Sort);
+        var skip = 0;
+        if (query.Marker is { } marker)
+        {
+            var found = false;
+            await foreach (var id in sorted.Select(i => i.Id).AsAsyncEnumerable().WithCancellation(cancellationToken))
+            {
+                skip++;
+                if (id == marker)
+                {
+                    found = true;
+                    break;
+                }
+            }
+
+            if (!found)
+            {
+                throw new ImageRuleException(Rules.RefusalCode.Invalid, ImageListQuery.MarkerNotFound(marker));
+            }
+        }
+
+        var limit = Math.Clamp(query.Limit, 0, ImageListQuery.MaxLimit);
+        var items = await sorted.Skip(skip).Take(limit + 1).ToListAsync(cancellationToken);
+        var more = items.Count > limit;
+        if (more)
+        {
+            items.RemoveAt(limit);
+        }
+
+        return new ImageListPage(items, more && items.Count > 0 ? items[^1].Id : null);
+    }
+
+    /// <summary>
     /// Creates a queued image whose data follows: an upload to the upload endpoint, or (Source = URL) a download
     /// that starts at once — the image is importing when this returns.
     /// </summary>
     public async Task<Image> CreateAsync(Caller caller, CreateImageRequest request, CancellationToken cancellationToken = default)
     {
+        // Publishing is a matter of who asks (403 over the API), not of a mistyped field.
+        caller.DecideNewVisibility(request.Visibility).ThrowIfRefused();
         var validation = await createValidator.ValidateAsync(CreateImageRequestValidator.ContextFor(request, caller), cancellationToken);
         if (!validation.IsValid)
         {
@@ -76,6 +154,11 @@ public sealed class ImageService(
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        if (request.Id is { } id && await db.Images.AnyAsync(i => i.Id == id, cancellationToken))
+        {
+            throw new ImageRuleException(Rules.RefusalCode.InvalidState, $"An image with the id {id} already exists.");
+        }
+
         db.Images.Add(image);
         await db.SaveChangesAsync(cancellationToken);
         events.Publish(ImageChange.Of(image));
@@ -87,6 +170,78 @@ public sealed class ImageService(
 
         return image;
     }
+
+    /// <summary>
+    /// Starts downloading the data of a queued image from a URL (the Image API's <c>web-download</c> import): the same
+    /// URL rule, queue and downloader as an image created from a URL.
+    /// </summary>
+    public async Task<Image> ImportAsync(Caller caller, Guid id, string? url, CancellationToken cancellationToken = default)
+    {
+        if (urlPolicy.CheckUrl(url) is { IsAllowed: false, Reason: var reason })
+        {
+            throw new ImageRuleException(Rules.RefusalCode.Invalid, reason);
+        }
+
+        var image = await ChangeAsync(caller, id, expectedVersion: null, image =>
+        {
+            image.Enforce(ImageAction.Upload, caller);
+            imports.DecideEnqueue(image.Owner).ThrowIfRefused();
+            image.BeginImport(caller, url!.Trim(), Now);
+        }, cancellationToken);
+        imports.Enqueue(image.Id, image.Owner);
+        return image;
+    }
+
+    /// <summary>
+    /// Applies several edits at once (one Image API PATCH): every change is checked by the entity and all are saved
+    /// together, or none when one is refused or the image changed since <paramref name="expectedVersion"/>.
+    /// </summary>
+    public async Task<Image> EditAsync(Caller caller, Guid id, ImageEdit edit, long expectedVersion, CancellationToken cancellationToken = default)
+    {
+        if (edit.Metadata is { } metadata)
+        {
+            var validation = await updateValidator.ValidateAsync(metadata, cancellationToken);
+            if (!validation.IsValid)
+            {
+                throw new ImageValidationException(validation.Errors);
+            }
+        }
+
+        return await ChangeAsync(caller, id, expectedVersion, image =>
+        {
+            image.Enforce(ImageAction.Edit, caller);
+            if (edit.Metadata is { } changed && !changed.Equivalent(UpdateImageRequest.From(image)))
+            {
+                image.UpdateMetadata(caller, changed.ToMetadata(), Now);
+            }
+
+            if (edit.Visibility is { } visibility)
+            {
+                image.SetVisibility(caller, visibility, Now);
+            }
+
+            if (edit.Tags is { } tags)
+            {
+                image.SetTags(caller, tags, Now);
+            }
+
+            if (edit.Properties is { } properties)
+            {
+                image.SetProperties(caller, properties, Now);
+            }
+
+            if (edit.IsProtected is { } isProtected)
+            {
+                image.SetProtected(caller, isProtected, Now);
+            }
+        }, cancellationToken);
+    }
+
+    public Task<Image> AddTagAsync(Caller caller, Guid id, string tag, CancellationToken cancellationToken = default) =>
+        ChangeAsync(caller, id, expectedVersion: null, image => image.AddTag(caller, tag, Now), cancellationToken);
+
+    public Task<Image> RemoveTagAsync(Caller caller, Guid id, string tag, CancellationToken cancellationToken = default) =>
+        ChangeAsync(caller, id, expectedVersion: null, image => image.RemoveTag(caller, tag, Now), cancellationToken);
 
     /// <summary>Imports again from the image's URL after an import that can be retried stopped.</summary>
     public async Task<Image> RetryImportAsync(Caller caller, Guid id, CancellationToken cancellationToken = default)
@@ -219,6 +374,34 @@ public sealed class ImageService(
 
         // A unique tie-breaker keeps paging stable when many rows share a sort value.
         return ordered.ThenBy(i => i.Id);
+    }
+
+    private static IQueryable<Image> Sorted(IQueryable<Image> images, IReadOnlyList<ImageSortOrder> sort)
+    {
+        IOrderedQueryable<Image>? ordered = null;
+        foreach (var (key, descending) in sort)
+        {
+            ordered = key switch
+            {
+                ImageSortKey.Name => By(i => i.Name),
+                ImageSortKey.Status => By(i => i.Status),
+                ImageSortKey.ContainerFormat => By(i => i.ContainerFormat),
+                ImageSortKey.DiskFormat => By(i => i.DiskFormat),
+                ImageSortKey.Size => By(i => i.Size),
+                ImageSortKey.Id => By(i => i.Id),
+                ImageSortKey.UpdatedAt => By(i => i.UpdatedAt),
+                ImageSortKey.Visibility => By(i => i.Visibility),
+                _ => By(i => i.CreatedAt),
+            };
+
+            IOrderedQueryable<Image> By<TKey>(System.Linq.Expressions.Expression<Func<Image, TKey>> selector) =>
+                ordered is null
+                    ? descending ? images.OrderByDescending(selector) : images.OrderBy(selector)
+                    : descending ? ordered.ThenByDescending(selector) : ordered.ThenBy(selector);
+        }
+
+        // A unique tie-breaker keeps paging stable when many rows share a sort value.
+        return ordered is null ? images.OrderBy(i => i.Id) : ordered.ThenBy(i => i.Id);
     }
 
     private static string EscapeLike(string value) =>

@@ -77,3 +77,14 @@ public static class ImageFieldRules
         rule.InclusiveBetween(0, MaxMinRamMb)
             .WithMessage($"Minimum RAM must be between 0 and {MaxMinRamMb:N0} MB.");
 }
+
+/// <summary>
+/// Several edits of one image made together (an Image API PATCH): each part that is not null replaces what the image
+/// has, and the entity checks each as it would alone.
+/// </summary>
+public sealed record ImageEdit(
+    UpdateImageRequest? Metadata = null,
+    bool? IsProtected = null,
+    ImageVisibility? Visibility = null,
+    IReadOnlyList<string>? Tags = null,
+    IReadOnlyDictionary<string, string?>? Properties = null);

@@ -394,6 +394,10 @@ namespace Portal.Data.Migrations
                     b.Property<Guid>("Owner")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Properties")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("Size")
                         .HasColumnType("INTEGER");
 
@@ -404,6 +408,10 @@ namespace Portal.Data.Migrations
 
                     b.Property<string>("StatusReason")
                         .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.PrimitiveCollection<string>("Tags")
+                        .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime>("UpdatedAt")
