@@ -203,7 +203,7 @@ public sealed class CreateImageDialogTests : PortalComponentTest
         var start = JSInterop.VerifyInvoke("portalUploads.start");
         Assert.Equal(pickerKey, start.Arguments[0]);
         Assert.Equal(image.Id.ToString("D"), start.Arguments[1]);
-        Assert.Equal($"/v2/images/{image.Id}/file", start.Arguments[2]);
+        Assert.Equal($"/image/v2/images/{image.Id}/file", start.Arguments[2]);
         Assert.False(string.IsNullOrEmpty(Assert.IsType<string>(start.Arguments[3])));
         Assert.IsType<DotNetObjectReference<BrowserUploads>>(start.Arguments[4]);
         Assert.Equal([pickerKey], JSInterop.VerifyInvoke("portalUploads.forget").Arguments);

@@ -89,8 +89,8 @@ public sealed class ImageUploadEndpointTests(UploadPortal portal) : IClassFixtur
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         using var problem = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal("too_large", problem.RootElement.GetProperty("code").GetString());
-        Assert.Contains("largest image accepted", problem.RootElement.GetProperty("message").GetString());
+        Assert.Equal("too_large", problem.RootElement.GetProperty("error").GetProperty("reason").GetString());
+        Assert.Contains("largest image accepted", problem.RootElement.GetProperty("error").GetProperty("message").GetString());
         Assert.Equal(ImageStatus.Queued, (await portal.ImageAsync(image.Id)).Status);
     }
 
@@ -149,14 +149,15 @@ public sealed class ImageUploadEndpointTests(UploadPortal portal) : IClassFixtur
 
         using var again = await client.SendAsync(KestrelPortal.UploadRequest(image.Id, token, new ByteArrayContent(new byte[4096])));
 
-        // One refusal, as RFC 7807 problem details with the fields OpenStack's clients read.
+        // One refusal, in the body Glance answers with and OpenStack's clients read.
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
-        Assert.Equal("application/problem+json", again.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("application/json", again.Content.Headers.ContentType?.MediaType);
         using var problem = System.Text.Json.JsonDocument.Parse(await again.Content.ReadAsStringAsync());
-        Assert.Equal(409, problem.RootElement.GetProperty("status").GetInt32());
-        Assert.Equal("invalid_state", problem.RootElement.GetProperty("code").GetString());
-        Assert.Equal(ImagePolicy.ActiveDataIsReadOnly, problem.RootElement.GetProperty("message").GetString());
-        Assert.Equal(ImagePolicy.ActiveDataIsReadOnly, problem.RootElement.GetProperty("detail").GetString());
+        var error = problem.RootElement.GetProperty("error");
+        Assert.Equal(409, error.GetProperty("code").GetInt32());
+        Assert.Equal("Conflict", error.GetProperty("title").GetString());
+        Assert.Equal("invalid_state", error.GetProperty("reason").GetString());
+        Assert.Equal(ImagePolicy.ActiveDataIsReadOnly, error.GetProperty("message").GetString());
         Assert.Equal(first, await File.ReadAllBytesAsync(Path.Combine(portal.ImagesFolder, image.Id.ToString())));
     }
 
@@ -187,6 +188,9 @@ public sealed class ImageUploadEndpointTests(UploadPortal portal) : IClassFixtur
         using var response = await anonymous.SendAsync(KestrelPortal.UploadRequest(image.Id, token, new ByteArrayContent(new byte[16])));
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(401, body.RootElement.GetProperty("error").GetProperty("code").GetInt32());
+        Assert.Equal(Portal.Identity.ApiTokenService.AuthenticationRequired, body.RootElement.GetProperty("error").GetProperty("message").GetString());
     }
 
     [Fact]
@@ -200,6 +204,8 @@ public sealed class ImageUploadEndpointTests(UploadPortal portal) : IClassFixtur
         using var response = await client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(Portal.Images.Transfer.ImageUploadEndpoints.OctetStreamOnly, body.RootElement.GetProperty("error").GetProperty("message").GetString());
     }
 
     [Fact]

@@ -39,7 +39,7 @@ public sealed class SlowTransferTests(SlowTransferPortal portal) : IClassFixture
         {
             using var response = await upload;
             status = response.StatusCode;
-            detail = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("detail").GetString();
+            detail = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("message").GetString();
         }
         catch (HttpRequestException)
         {

@@ -55,7 +55,7 @@ public sealed class StoreFullTests(SmallStorePortal portal) : IClassFixture<Smal
         {
             using var response = await client.SendAsync(KestrelPortal.UploadRequest(image.Id, token, content));
             status = response.StatusCode;
-            detail = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("detail").GetString();
+            detail = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("message").GetString();
         }
         catch (HttpRequestException)
         {

@@ -29,8 +29,10 @@ public sealed class UploadLimitTests(OneUploadPerAccountPortal portal) : IClassF
 
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
         using var problem = JsonDocument.Parse(await refused.Content.ReadAsStringAsync());
-        Assert.Equal("too_many", problem.RootElement.GetProperty("code").GetString());
-        Assert.Equal("You already have 1 upload running; wait for one to finish.", problem.RootElement.GetProperty("detail").GetString());
+        var error = problem.RootElement.GetProperty("error");
+        Assert.Equal(429, error.GetProperty("code").GetInt32());
+        Assert.Equal("too_many", error.GetProperty("reason").GetString());
+        Assert.Equal("You already have 1 upload running; wait for one to finish.", error.GetProperty("message").GetString());
         Assert.Equal(ImageStatus.Queued, (await portal.ImageAsync(waiting.Id)).Status);
 
         hold.SetResult();

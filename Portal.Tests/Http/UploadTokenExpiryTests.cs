@@ -69,7 +69,7 @@ public sealed class UploadTokenExpiryTests(OneMinuteTokenPortal portal) : IClass
         // A token as old, presented to start an upload, is refused with the way forward.
         using var refused = await client.SendAsync(KestrelPortal.UploadRequest(late.Id, lateToken, new ByteArrayContent(new byte[4096])));
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
-        var detail = JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement.GetProperty("detail").GetString();
+        var detail = JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("message").GetString();
         Assert.Equal("This upload link is not valid for this image any more. Start the upload again from the portal.", detail);
         Assert.Equal(ImageStatus.Queued, (await portal.ImageAsync(late.Id)).Status);
     }

@@ -13,8 +13,11 @@ public sealed class ImagePolicyTests
 
     public static TheoryData<ImageAction> EveryAction() => new(Enum.GetValues<ImageAction>());
 
+    /// <summary>Every action that changes an image or its data (downloading reads it).</summary>
+    public static TheoryData<ImageAction> EveryChange() => new(Enum.GetValues<ImageAction>().Where(a => a != ImageAction.Download));
+
     [Theory]
-    [MemberData(nameof(EveryAction))]
+    [MemberData(nameof(EveryChange))]
     public void CustomersMayDoNothingToTheCatalog(ImageAction action)
     {
         var image = Active(Callers.Operator, ImageVisibility.Community);
@@ -88,6 +91,47 @@ public sealed class ImagePolicyTests
         Assert.True(image.Decide(ImageAction.CancelImport, Callers.Alice).Allowed);
         Assert.Equal("This image cannot receive data while it is importing.", image.Decide(ImageAction.Upload, Callers.Alice).Reason);
         Assert.Equal(RefusalCode.InvalidState, image.Decide(ImageAction.RetryImport, Callers.Alice).Refusal!.Code);
+    }
+
+    [Fact]
+    public void WhoeverSeesAnActiveImageMayDownloadIt()
+    {
+        Assert.True(Active(Callers.Alice, ImageVisibility.Private).Decide(ImageAction.Download, Callers.AliceColleague).Allowed);
+        Assert.True(Active(Callers.Operator, ImageVisibility.Public).Decide(ImageAction.Download, Callers.Alice).Allowed);
+        Assert.True(Active(Callers.Operator, ImageVisibility.Community).Decide(ImageAction.Download, Callers.Bob).Allowed);
+    }
+
+    [Fact]
+    public void ADeactivatedImageIsDownloadedByTheOperatorOnlyWithGlancesSentence()
+    {
+        // A customer sees a deactivated image only in their own account (catalog images vanish from customers' view).
+        var platformCustomer = new Caller("dave-id", "dave@test.local", Callers.PlatformAccount, IsOperator: false);
+        var image = Active(Callers.Operator, ImageVisibility.Private);
+        image.Deactivate(Callers.Operator, Now);
+
+        var customer = image.Decide(ImageAction.Download, platformCustomer);
+
+        Assert.Equal(RefusalCode.NotAllowed, customer.Refusal!.Code);
+        Assert.Equal("The requested image has been deactivated. Image data download is forbidden.", customer.Reason);
+        Assert.Equal(403, RefusalProblems.StatusOf(customer.Refusal.Code));
+        Assert.True(image.Decide(ImageAction.Download, Callers.Operator).Allowed);
+        Assert.Equal(RefusalCode.NotFound, image.Decide(ImageAction.Download, Callers.Alice).Refusal!.Code);
+    }
+
+    [Fact]
+    public void AnImageWithoutDataAnswersNoContentNotAnError()
+    {
+        var queued = Image.Create(Callers.Alice, new NewImage("q", DiskFormat.Raw), Now);
+        var saving = Image.Create(Callers.Alice, new NewImage("s", DiskFormat.Raw), Now);
+        saving.BeginTransfer(Callers.Alice, ImageStatus.Saving, Now);
+
+        foreach (var image in new[] { queued, saving })
+        {
+            var decision = image.Decide(ImageAction.Download, Callers.Alice);
+            Assert.Equal(RefusalCode.NoData, decision.Refusal!.Code);
+            Assert.Equal(ImagePolicy.NothingToDownload, decision.Reason);
+            Assert.Equal(204, RefusalProblems.StatusOf(decision.Refusal.Code));
+        }
     }
 
     [Theory]

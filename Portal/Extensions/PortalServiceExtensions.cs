@@ -21,6 +21,7 @@ using Portal.Images.Import;
 using Portal.Images.Transfer;
 using Portal.Images.Upload;
 using Portal.Images.Usage;
+using Portal.Rules;
 
 namespace Portal.Extensions;
 
@@ -43,6 +44,7 @@ public static class PortalServiceExtensions
         AddSignIn(services, portal.SignIn);
         AddForwardedHeaders(services, portal.ForwardedHeaders);
         services.AddHostedService<UrlImportWorker>();
+        services.AddPortalOpenApi();
         return builder;
     }
 
@@ -148,17 +150,15 @@ public static class PortalServiceExtensions
 
     private static Task RejectApiOr(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> context, int status)
     {
-        if (context.Request.Path.StartsWithSegments(ImageUploadEndpoints.ApiPrefix.TrimEnd('/'))
-            || context.Request.Path.StartsWithSegments(PublicUrls.ImagePath)
-            || context.Request.Path.StartsWithSegments(PublicUrls.IdentityPath))
+        // The OpenStack routes (the image file routes take the cookie too) answer in Glance's and Keystone's shape.
+        if (context.Request.Path.StartsWithSegments(PublicUrls.ImagePath) || context.Request.Path.StartsWithSegments(PublicUrls.IdentityPath))
         {
-            context.Response.StatusCode = status;
-        }
-        else
-        {
-            context.Response.Redirect(context.RedirectUri);
+            return OpenStackErrors.WriteAsync(context.Response, status, status == StatusCodes.Status401Unauthorized
+                ? ApiTokenService.AuthenticationRequired
+                : "You are not authorized to perform the requested action.");
         }
 
+        context.Response.Redirect(context.RedirectUri);
         return Task.CompletedTask;
     }
 

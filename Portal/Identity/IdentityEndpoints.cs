@@ -21,7 +21,7 @@ public static class IdentityEndpoints
 
     public static IEndpointRouteBuilder MapIdentityEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        var identity = endpoints.MapGroup(PublicUrls.IdentityPath).ExcludeFromDescription();
+        var identity = endpoints.MapGroup(PublicUrls.IdentityPath).WithTags("Identity");
         identity.MapGet("/", (PublicUrls urls) =>
             Results.Json(new JsonObject { ["versions"] = new JsonObject { ["values"] = new JsonArray(Version(urls)) } },
                 statusCode: StatusCodes.Status300MultipleChoices));

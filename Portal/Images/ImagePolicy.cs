@@ -16,6 +16,7 @@ public enum ImageAction
     CancelImport,
     Deactivate,
     Reactivate,
+    Download,
 }
 
 /// <summary>
@@ -31,12 +32,22 @@ public static class ImagePolicy
     public const string ProtectedCannotBeDeleted = "This image is protected. Unprotect it first, then delete it.";
     public const string ActiveDataIsReadOnly = "The data of an active image cannot be changed. Create a new image instead.";
 
+    /// <summary>Glance's own words for a customer's download of a deactivated image.</summary>
+    public const string DeactivatedDownloadForbidden = "The requested image has been deactivated. Image data download is forbidden.";
+    public const string NothingToDownload = "This image has no data to download yet.";
+
     /// <summary>May <paramref name="caller"/> do <paramref name="action"/> to <paramref name="image"/>, and if not, why.</summary>
     public static Decision Decide(this Image image, ImageAction action, Caller caller)
     {
         if (!caller.CanSee(image))
         {
             return Decision.Refuse(RefusalCode.NotFound, new ImageNotFoundException(image.Id).Message);
+        }
+
+        // Reading is not changing: whoever sees an image may download it, public images included.
+        if (action == ImageAction.Download)
+        {
+            return Downloadable(image, caller);
         }
 
         if (action is ImageAction.Deactivate or ImageAction.Reactivate && !caller.IsOperator)
@@ -109,6 +120,19 @@ public static class ImagePolicy
         ImageStatus.Queued => Decision.Allow,
         ImageStatus.Active or ImageStatus.Deactivated => Decision.Refuse(RefusalCode.InvalidState, ActiveDataIsReadOnly),
         var status => Decision.Refuse(RefusalCode.InvalidState, $"This image cannot receive data while it is {status.ToPhrase()}."),
+    };
+
+    /// <summary>
+    /// As Glance: a deactivated image's data is kept from customers (it was taken out of use for a reason, say a
+    /// vulnerable kernel) but not from the operator; an image without data answers 204, not an error.
+    /// </summary>
+    private static Decision Downloadable(Image image, Caller caller) => image.Status switch
+    {
+        ImageStatus.Active => Decision.Allow,
+        ImageStatus.Deactivated when caller.IsOperator => Decision.Allow,
+        ImageStatus.Deactivated => Decision.Refuse(RefusalCode.NotAllowed, DeactivatedDownloadForbidden),
+        _ when !image.HasData => Decision.Refuse(RefusalCode.NoData, NothingToDownload),
+        var status => Decision.Refuse(RefusalCode.InvalidState, $"An image that is {status.ToPhrase()} cannot be downloaded."),
     };
 
     private static Decision When(bool allowed, string reason) =>

@@ -35,6 +35,12 @@ public enum RefusalCode
 
     /// <summary>The image store has no room left above its free-space reserve; nothing the customer sent is wrong.</summary>
     StoreFull,
+
+    /// <summary>The image has no data to give (yet); Glance answers such a download with 204 No Content.</summary>
+    NoData,
+
+    /// <summary>The request body is not in the media type the route takes (image data is application/octet-stream).</summary>
+    UnsupportedMediaType,
 }
 
 /// <summary>A refusal: what kind, and the sentence the customer reads.</summary>

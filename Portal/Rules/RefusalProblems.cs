@@ -14,6 +14,8 @@ public static class RefusalProblems
         RefusalCode.TooLarge => StatusCodes.Status413PayloadTooLarge,
         RefusalCode.TooMany => StatusCodes.Status429TooManyRequests,
         RefusalCode.StoreFull => StatusCodes.Status507InsufficientStorage,
+        RefusalCode.NoData => StatusCodes.Status204NoContent,
+        RefusalCode.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
         RefusalCode.Invalid or RefusalCode.BadData => StatusCodes.Status400BadRequest,
         _ => StatusCodes.Status400BadRequest,
     };

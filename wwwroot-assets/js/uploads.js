@@ -86,7 +86,8 @@
       xhr.onload = () => {
         let detail = "";
         try {
-          detail = JSON.parse(xhr.responseText || "{}").detail ?? "";
+          // Errors come in the OpenStack shape: {"error": {"code": 413, "title": "…", "message": "…"}}.
+          detail = JSON.parse(xhr.responseText || "{}").error?.message ?? "";
         } catch {
           detail = "";
         }

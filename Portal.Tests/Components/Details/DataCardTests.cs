@@ -12,7 +12,7 @@ public sealed class DataCardTests : DetailsCardTest
     {
         var image = InMemoryImage(Callers.Alice, size: 2_949_120, virtualSize: 21_474_836_480);
 
-        var card = RenderCard<DataCard>(p => p.Add(c => c.Image, image));
+        var card = RenderCard<DataCard>(p => p.Add(c => c.Image, image).Add(c => c.Caller, Callers.Alice));
 
         var virtualSize = card.Find("[data-testid=virtual-size]").TextContent;
         Assert.Contains("21.5 GB", virtualSize);
@@ -27,7 +27,7 @@ public sealed class DataCardTests : DetailsCardTest
     {
         var image = InMemoryImage(Callers.Alice, size: 1_000_000, virtualSize: 1_000_000);
 
-        var card = RenderCard<DataCard>(p => p.Add(c => c.Image, image));
+        var card = RenderCard<DataCard>(p => p.Add(c => c.Image, image).Add(c => c.Caller, Callers.Alice));
 
         Assert.DoesNotContain("the disk a guest sees", card.Markup);
     }
@@ -37,9 +37,33 @@ public sealed class DataCardTests : DetailsCardTest
     {
         var image = await Harness.AddImageAsync(Callers.Alice, "empty", active: false);
 
-        var card = RenderCard<DataCard>(p => p.Add(c => c.Image, image));
+        var card = RenderCard<DataCard>(p => p.Add(c => c.Image, image).Add(c => c.Caller, Callers.Alice));
 
         Assert.Equal("—", card.Find("[data-testid=checksum]").TextContent);
         Assert.Equal("—", card.Find("[data-testid=sha512]").TextContent);
+    }
+
+    [Fact]
+    public void AnActiveImageOffersADownloadLinkToTheImageFileRoute()
+    {
+        var image = InMemoryImage(Callers.Alice, size: 1_000_000, virtualSize: 1_000_000);
+
+        var card = RenderCard<DataCard>(p => p.Add(c => c.Image, image).Add(c => c.Caller, Callers.AliceColleague));
+
+        var link = card.Find("a[data-testid=download]");
+        Assert.Equal($"/image/v2/images/{image.Id}/file", link.GetAttribute("href"));
+        Assert.True(link.HasAttribute("download"));
+        Assert.Empty(card.FindAll("[data-testid=download-blocked-reason]"));
+    }
+
+    [Fact]
+    public void AnImageWithoutDataShowsWhyItCannotBeDownloaded()
+    {
+        var image = Portal.Images.Image.Create(Callers.Alice, new Portal.Images.NewImage("empty", Portal.Images.DiskFormat.Raw), DateTime.UtcNow);
+
+        var card = RenderCard<DataCard>(p => p.Add(c => c.Image, image).Add(c => c.Caller, Callers.Alice));
+
+        Assert.Empty(card.FindAll("a[data-testid=download]"));
+        Assert.Equal(Portal.Images.ImagePolicy.NothingToDownload, card.Find("[data-testid=download-blocked-reason]").TextContent);
     }
 }

@@ -30,6 +30,22 @@ public sealed class ImageTransferService(
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
+    /// <summary>
+    /// Opens an image's data for download, once the policy allows it (<see cref="ImageAction.Download"/>). The stream
+    /// reads the store directly: nothing is buffered beyond the store's own read buffer, whatever the image's size.
+    /// </summary>
+    public async Task<ImageDownload> OpenDownloadAsync(Caller caller, Guid id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var image = await db.Images.AsNoTracking().SingleOrDefaultAsync(i => i.Id == id, cancellationToken)
+            ?? throw new ImageNotFoundException(id);
+        image.Enforce(ImageAction.Download, caller);
+
+        // Glance answers 204 when the store has nothing for an image, whatever its record says.
+        var data = store.OpenRead(id) ?? throw new ImageRuleException(Rules.RefusalCode.NoData, ImagePolicy.NothingToDownload);
+        return new ImageDownload(image, data);
+    }
+
     /// <summary>Receives an upload's bytes for a queued image of the caller's.</summary>
     public async Task<Image> UploadAsync(Caller caller, Guid imageId, Stream body, long? contentLength, CancellationToken cancellationToken)
     {

@@ -1,48 +1,75 @@
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.Extensions.Options;
 using Portal.Accounts;
 using Portal.Configuration;
+using Portal.Identity;
 using Portal.Rules;
 
 namespace Portal.Images.Transfer;
 
 /// <summary>
-/// <c>PUT /v2/images/{id}/file</c>: the browser sends a file's bytes here directly with XMLHttpRequest, as
-/// Glance's image data endpoint receives them — never through the Blazor circuit, which is far too slow
-/// for gigabytes.
+/// <c>PUT /image/v2/images/{id}/file</c>, Glance's image data route: OpenStack tools send the bytes here with their
+/// <c>X-Auth-Token</c>, and the browser sends a picked file here directly with XMLHttpRequest and the sign-in cookie —
+/// never through the Blazor circuit, which is far too slow for gigabytes. Errors read as Glance's.
 /// </summary>
 public static class ImageUploadEndpoints
 {
     public const string UploadTokenHeader = "X-Upload-Token";
-    public const string ApiPrefix = "/v2/";
 
-    public static string UploadPath(Guid imageId) => $"/v2/images/{imageId:D}/file";
+    /// <summary>The image file route, for uploads and downloads alike.</summary>
+    public const string FileRoute = PublicUrls.ImagePath + "/v2/images/{id:guid}/file";
+
+    public const string UploadLinkInvalid = "This upload link is not valid for this image any more. Start the upload again from the portal.";
+    public const string OctetStreamOnly = "Send the image data as application/octet-stream.";
+
+    public static string UploadPath(Guid imageId) => $"{PublicUrls.ImagePath}/v2/images/{imageId:D}/file";
 
     public static IEndpointRouteBuilder MapImageUploadEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPut("/v2/images/{id:guid}/file", UploadAsync).RequireAuthorization();
+        endpoints.MapPut(FileRoute, UploadAsync)
+            .RequireAuthorization(ApiTokenAuthentication.TokenOrCookiePolicy)
+            .WithName("UploadImageData")
+            .WithTags("Image data")
+            .WithSummary("Upload binary image data (application/octet-stream) to a queued image.")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesOpenStackErrors(
+                StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden,
+                StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge,
+                StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status429TooManyRequests, StatusCodes.Status507InsufficientStorage);
         return endpoints;
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult, EmptyHttpResult, UnauthorizedHttpResult>> UploadAsync(
+    /// <summary>Describes the OpenStack error body for each status (OpenAPI).</summary>
+    public static RouteHandlerBuilder ProducesOpenStackErrors(this RouteHandlerBuilder route, params int[] statuses)
+    {
+        foreach (var status in statuses)
+        {
+            route.Produces<OpenStackErrors.ErrorBody>(status);
+        }
+
+        return route;
+    }
+
+    private static async Task<IResult> UploadAsync(
         Guid id, HttpContext context, ImageTransferService transfers, UploadTokens tokens, IOptions<PortalOptions> options, TimeProvider clock)
     {
         if (Caller.FromPrincipal(context.User) is not { } caller)
         {
-            return TypedResults.Unauthorized();
+            return OpenStackErrors.Error(StatusCodes.Status401Unauthorized, ApiTokenService.AuthenticationRequired);
         }
 
-        if (!tokens.IsValid(context.Request.Headers[UploadTokenHeader], id, caller))
+        // A token is the caller's own deliberate proof (as with Glance); the cookie rides along with any request the
+        // browser makes, so a cookie upload also needs the page's upload token (another site cannot read it: CSRF).
+        var byToken = context.User.Identity?.AuthenticationType == ApiTokenAuthentication.Scheme;
+        if (!byToken && !tokens.IsValid(context.Request.Headers[UploadTokenHeader], id, caller))
         {
-            return RefusalProblems.Problem(StatusCodes.Status403Forbidden,
-                "This upload link is not valid for this image any more. Start the upload again from the portal.");
+            return new Refusal(RefusalCode.NotAllowed, UploadLinkInvalid).ToOpenStackError();
         }
 
         if (!string.Equals(context.Request.ContentType, "application/octet-stream", StringComparison.OrdinalIgnoreCase))
         {
-            return RefusalProblems.Problem(StatusCodes.Status415UnsupportedMediaType, "Send the image data as application/octet-stream.");
+            return new Refusal(RefusalCode.UnsupportedMediaType, OctetStreamOnly).ToOpenStackError();
         }
 
         // The size limit is the portal's own, enforced while the bytes stream in; a multi-hour upload must not be
@@ -66,11 +93,11 @@ public static class ImageUploadEndpoints
         }
         catch (RefusedException e)
         {
-            return e.Refusal.ToProblem();
+            return e.Refusal.ToOpenStackError();
         }
         catch (TransferInterruptedException e)
         {
-            return RefusalProblems.Problem(StatusCodes.Status400BadRequest, e.Message);
+            return OpenStackErrors.Error(StatusCodes.Status400BadRequest, e.Message);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
