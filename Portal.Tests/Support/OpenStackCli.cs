@@ -117,14 +117,19 @@ public sealed class OpenStackCli : IDisposable
 
     public async Task<CliResult> RunAsync(string program, IReadOnlyList<string> arguments, TimeSpan? timeout = null)
     {
-        var start = new ProcessStartInfo(program)
+        // The client runs with its standard input closed, as from cron (`glance … <&-`): glance takes any stdin that is
+        // not a terminal for image data and then refuses image-create-via-import ("You cannot pass data via stdin").
+        // The shell only closes fd 0 and execs the client with the arguments as they are (nothing is interpolated).
+        var start = new ProcessStartInfo("/bin/sh")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            RedirectStandardInput = true,
             UseShellExecute = false,
             WorkingDirectory = Folder,
         };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("exec \"$0\" \"$@\" <&-");
+        start.ArgumentList.Add(program);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -154,7 +159,6 @@ public sealed class OpenStackCli : IDisposable
 
         using (process)
         {
-            process.StandardInput.Close();
             var output = process.StandardOutput.ReadToEndAsync();
             var error = process.StandardError.ReadToEndAsync();
             using var deadline = new CancellationTokenSource(timeout ?? DefaultTimeout);
