@@ -266,6 +266,7 @@ public sealed partial class ImageApiTests(ImportPortal portal) : IClassFixture<I
     [InlineData("?limit=-1", "limit")]
     [InlineData("?visibility=everyone", "visibility")]
     [InlineData("?status=sleeping", "status")]
+    [InlineData("?hw_rescue_device=cdrom", "hw_rescue_device")]
     public async Task ListRefusesABadQueryWith400(string query, string reason)
     {
         using var alice = await ClientAsync(Alice);

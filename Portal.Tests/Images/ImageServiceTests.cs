@@ -281,13 +281,14 @@ public sealed class ImageServiceTests : IDisposable
     }
 
     [Fact]
-    public async Task CraftedCreateRequestGetsTheValidatorsAnswerAndCreatesNothing()
+    public async Task CraftedPublicCreateIsRefusedAsNotAllowedWithTheFormsSentenceAndCreatesNothing()
     {
         var crafted = new CreateImageRequest { Name = "sneaky", Source = ImageSource.File, FileName = "x.raw", FileSize = 10, DiskFormat = DiskFormat.Raw, Visibility = ImageVisibility.Public };
 
-        var refusal = await Assert.ThrowsAsync<ImageValidationException>(() => Service.CreateAsync(Callers.Alice, crafted));
+        // Who may publish is a matter of role (403 over the API), not a mistyped field (400): the same sentence either way.
+        var refusal = await Assert.ThrowsAsync<Portal.Rules.RefusedException>(() => Service.CreateAsync(Callers.Alice, crafted));
 
-        Assert.Equal("Customers can only upload private images.", refusal.Message);
+        Assert.Equal((Portal.Rules.RefusalCode.NotAllowed, "Customers can only upload private images."), (refusal.Code, refusal.Message));
         Assert.Empty((await Service.ListAsync(Callers.Alice, new ImageQuery())).Items);
         Assert.Empty((await Service.ListAsync(Callers.Alice, new ImageQuery { Scope = ImageScope.Public })).Items);
     }

@@ -20,12 +20,6 @@ public static class ImageApiEndpoints
     /// <summary>The Image API versions the portal answers to; v2.9 (web-download import, os_hidden) is current.</summary>
     private static readonly string[] Versions = ["v2.9", "v2.8", "v2.7", "v2.6", "v2.5", "v2.4", "v2.3", "v2.2", "v2.1", "v2.0"];
 
-    private static readonly HashSet<string> ListParameters = new(StringComparer.Ordinal)
-    {
-        "name", "status", "visibility", "disk_format", "container_format", "owner", "protected", "tag", "limit", "marker",
-        "sort_key", "sort_dir", "sort", "member_status", "os_hidden",
-    };
-
     public static IEndpointRouteBuilder MapImageApiEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var root = endpoints.MapGroup(PublicUrls.ImagePath).AddEndpointFilter(RefusalsAsOpenStackErrors);
@@ -121,7 +115,7 @@ public static class ImageApiEndpoints
 
     private static string QueryWithout(IQueryCollection query, string dropped, (string Key, string Value)? added = null)
     {
-        var pairs = query.Where(p => p.Key != dropped && ListParameters.Contains(p.Key))
+        var pairs = query.Where(p => p.Key != dropped && ImageListParameters.Known.Contains(p.Key))
             .SelectMany(p => p.Value.Select(v => new KeyValuePair<string, StringValues>(p.Key, v)))
             .ToList();
         if (added is { } extra)

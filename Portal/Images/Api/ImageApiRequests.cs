@@ -7,8 +7,21 @@ namespace Portal.Images.Api;
 /// <summary>The query of <c>GET /v2/images</c>, read as Glance reads it.</summary>
 public static class ImageListParameters
 {
+    /// <summary>The list parameters the portal reads; <c>member_status</c> and <c>os_hidden</c> change nothing here (no members, nothing hidden).</summary>
+    public static IReadOnlySet<string> Known { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "name", "status", "visibility", "disk_format", "container_format", "owner", "protected", "tag", "limit", "marker",
+        "sort_key", "sort_dir", "sort", "member_status", "os_hidden",
+    };
+
     public static ImageListQuery Parse(IQueryCollection query)
     {
+        // Glance reads any other key as a filter on a custom property; answering the unfiltered list instead would mislead.
+        if (query.Keys.FirstOrDefault(k => !Known.Contains(k)) is { } unknown)
+        {
+            throw Invalid($"Filtering the list by '{unknown}' is not supported: filter by name, status, visibility, disk_format, container_format, owner, protected or tag.");
+        }
+
         var result = new ImageListQuery
         {
             Visibility = One(query, "visibility") is { } visibility
