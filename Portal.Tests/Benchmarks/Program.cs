@@ -23,10 +23,12 @@ public static class Program
 
             Benchmarks:
               upload-benchmark [--size-gib 2] [--rounds 3]
-                  Uploads a file of random data to PUT /v2/images/{id}/file with curl (real HTTP on loopback) and
-                  compares the throughput with cp, md5sum and sha512sum of the same file run concurrently; reports
-                  the server's memory growth during the upload. Needs curl, cmp and coreutils (cp, md5sum,
-                  sha512sum, dd, sync).
+                  Uploads a file of random data to PUT /image/v2/images/{id}/file with curl (real HTTP on loopback)
+                  and compares the throughput with cp, md5sum and sha512sum of the same file run concurrently;
+                  then downloads it with curl from GET /image/v2/images/{id}/file into /dev/null and compares with
+                  socat sending the stored file over loopback into socat writing /dev/null. Reports the server's
+                  memory growth during both. Needs curl, cmp, socat (Debian: apt-get install socat; without it the
+                  download leg is skipped) and coreutils (cp, md5sum, sha512sum, dd, sync).
 
             Run the tests with: dotnet test Portal.sln
             """);

@@ -146,9 +146,10 @@ public static class UploadBenchmark
         }
 
         var browser = await RunBrowserLegAsync(portal, file!, cancellationToken);
+        var download = await DownloadLeg.RunAsync(portal, file!, options.Rounds, cancellationToken);
         Console.WriteLine($"load average (1 min) at end: {MachineInfo.LoadAverage()}");
         Console.WriteLine();
-        return PrintSummary(rounds, warmUp.Memory, browser, idle.Resident) ? 0 : 1;
+        return PrintSummary(rounds, warmUp.Memory, browser, download, idle.Resident) ? 0 : 1;
     }
 
     private sealed record Speed(double MegabytesPerSecond, double Seconds, CpuTime Cpu);
@@ -274,7 +275,9 @@ public static class UploadBenchmark
         return (result, result.Memory);
     }
 
-    private static bool PrintSummary(List<Round> rounds, MemoryPeak warmUp, (BrowserLegResult Result, MemoryPeak Memory)? browser, long idleResident)
+    private static bool PrintSummary(
+        List<Round> rounds, MemoryPeak warmUp, (BrowserLegResult Result, MemoryPeak Memory)? browser,
+        (IReadOnlyList<DownloadRound> Rounds, long IdleResident)? download, long idleResident)
     {
         var reference = Median(rounds.Select(r => r.Reference.Speed));
         var upload = Median(rounds.Select(r => r.Upload.MegabytesPerSecond));
@@ -287,7 +290,7 @@ public static class UploadBenchmark
         {
             new[] { "leg", "measured", "compared with", "ratio", "target", "result" },
             new[] { "reference: cp ‖ md5sum ‖ sha512sum", $"{reference:0.0} MB/s", "", "", "", "" },
-            new[] { "upload: curl -T → PUT /v2/images/{id}/file", $"{upload:0.0} MB/s", $"reference {reference:0.0}", $"{ratio:0.00}", $"≥ {CurlTargetRatio:0.0#}", Verdict(ratio >= CurlTargetRatio) },
+            new[] { "upload: curl -T → PUT /image/v2/images/{id}/file", $"{upload:0.0} MB/s", $"reference {reference:0.0}", $"{ratio:0.00}", $"≥ {CurlTargetRatio:0.0#}", Verdict(ratio >= CurlTargetRatio) },
         };
         rows.Add(browser is { Result: var r }
             ? ["upload: headless Chromium, page script", $"{r.MegabytesPerSecond:0.0} MB/s", $"InputFile {r.InputFileMegabytesPerSecond:0.0}",
@@ -295,6 +298,24 @@ public static class UploadBenchmark
                 Verdict(r.MegabytesPerSecond >= BrowserUploadLeg.TargetRatio * r.InputFileMegabytesPerSecond)]
             : ["upload: headless Chromium, page script", "", "InputFile", "", $"≥ {BrowserUploadLeg.TargetRatio:0}", "not measured (BrowserUploadLeg)"]);
         rows.Add(["server memory growth during upload", Mib(growth), "idle server", "", $"< {Mib(MemoryGrowthLimit)}", Verdict(growth < MemoryGrowthLimit)]);
+        var downloadMet = true;
+        if (download is { Rounds: var d, IdleResident: var downloadIdle })
+        {
+            var socat = Median(d.Select(x => x.Reference));
+            var curl = Median(d.Select(x => x.Download));
+            var downloadRatio = Median(d.Select(x => x.Download / x.Reference));
+            var downloadGrowth = d.Max(x => x.Memory.ResidentBytes) - downloadIdle;
+            rows.Add(["reference: socat file → loopback → socat", $"{socat:0.0} MB/s", "", "", "", ""]);
+            rows.Add(["download: curl GET /image/v2/images/{id}/file", $"{curl:0.0} MB/s", $"socat {socat:0.0}", $"{downloadRatio:0.00}",
+                $"≥ {DownloadLeg.TargetRatio:0.0#}", Verdict(downloadRatio >= DownloadLeg.TargetRatio)]);
+            rows.Add(["server memory growth during download", Mib(downloadGrowth), "idle server", "", $"< {Mib(MemoryGrowthLimit)}",
+                Verdict(downloadGrowth < MemoryGrowthLimit)]);
+            downloadMet = downloadRatio >= DownloadLeg.TargetRatio && downloadGrowth < MemoryGrowthLimit;
+        }
+        else
+        {
+            rows.Add(["download: curl GET /image/v2/images/{id}/file", "", "socat", "", $"≥ {DownloadLeg.TargetRatio:0.0#}", "not measured (needs socat)"]);
+        }
 
         var widths = Enumerable.Range(0, rows[0].Length).Select(c => rows.Max(row => row[c].Length)).ToArray();
         foreach (var row in rows)
@@ -304,7 +325,7 @@ public static class UploadBenchmark
 
         Console.WriteLine($"(MB/s: median of {rounds.Count} round(s); ratio: median of the rounds' own ratios; memory: the highest of all uploads, warm-up included)");
         var browserMet = browser is not { Result: var m } || m.MegabytesPerSecond >= BrowserUploadLeg.TargetRatio * m.InputFileMegabytesPerSecond;
-        return ratio >= CurlTargetRatio && growth < MemoryGrowthLimit && browserMet;
+        return ratio >= CurlTargetRatio && growth < MemoryGrowthLimit && browserMet && downloadMet;
     }
 
     private static string Verdict(bool met) => met ? "PASS" : "MISS";

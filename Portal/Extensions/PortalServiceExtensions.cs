@@ -155,7 +155,7 @@ public static class PortalServiceExtensions
         {
             return OpenStackErrors.WriteAsync(context.Response, status, status == StatusCodes.Status401Unauthorized
                 ? ApiTokenService.AuthenticationRequired
-                : "You are not authorized to perform the requested action.");
+                : ApiTokenAuthentication.NotAuthorized);
         }
 
         context.Response.Redirect(context.RedirectUri);

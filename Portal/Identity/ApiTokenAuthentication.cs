@@ -23,6 +23,9 @@ public static class ApiTokenAuthentication
     public const string TokenPolicy = "api-token";
     public const string TokenOrCookiePolicy = "api-token-or-cookie";
 
+    /// <summary>Keystone's words for a signed-in caller whose role may not use a route.</summary>
+    public const string NotAuthorized = "You are not authorized to perform the requested action.";
+
     public static AuthenticationBuilder AddApiTokens(this AuthenticationBuilder authentication)
     {
         authentication.AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(Scheme, options => { });
@@ -74,5 +77,5 @@ public sealed class ApiTokenAuthenticationHandler(
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        OpenStackErrors.WriteAsync(Response, StatusCodes.Status403Forbidden, "You are not authorized to perform the requested action.");
+        OpenStackErrors.WriteAsync(Response, StatusCodes.Status403Forbidden, ApiTokenAuthentication.NotAuthorized);
 }
