@@ -86,6 +86,24 @@ public sealed class GlanceClientTests(ClientImportPortal portal) : IClassFixture
     }
 
     [Fact]
+    public async Task ListingOneImageAPageFollowsTheNextLinksToTheEnd()
+    {
+        using var cli = await OpenStackCli.SignInAsync(portal, "bob@demo.local");
+        var (imageUrl, token) = await GlanceSignInAsync(cli);
+
+        var all = GlanceTable.Rows(await cli.GlanceAsync(imageUrl, token, "image-list")).Select(r => r["ID"]).ToList();
+        // --debug logs each request on stderr: one page per image proves the pages came through next links.
+        var debug = OpenStackCli.Checked(await cli.TryGlanceAsync(imageUrl, token, "--debug", "image-list", "--page-size", "1"), quiet: false);
+        var paged = GlanceTable.Rows(debug.Output).Select(r => r["ID"]).ToList();
+        var pages = debug.Error.Split('\n').Count(line => line.Contains("\"GET /image/v2/images?limit=1", StringComparison.Ordinal));
+
+        Assert.True(all.Count > 2, "Bob should see his private images and the public catalog: " + string.Join(", ", all));
+        Assert.Equal(all.Count, all.Distinct().Count());
+        Assert.Equal(all.Order(), paged.Order());
+        Assert.True(pages >= all.Count, $"{all.Count} images came in {pages} pages of one.");
+    }
+
+    [Fact]
     public async Task ARevokedCredentialsTokenNoLongerOpensTheImageService()
     {
         using var cli = await OpenStackCli.SignInAsync(portal, "bob@demo.local");

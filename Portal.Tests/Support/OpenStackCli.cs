@@ -103,9 +103,9 @@ public sealed class OpenStackCli : IDisposable
     /// The command succeeded, and quietly: a client that prints a warning on success (e.g. "Failed to contact the
     /// endpoint … for discovery. Fallback to …") worked around something the portal answered wrongly.
     /// </summary>
-    public static CliResult Checked(CliResult result) =>
+    public static CliResult Checked(CliResult result, bool quiet = true) =>
         !result.Succeeded ? throw new Xunit.Sdk.XunitException("A client command failed: " + result)
-        : result.Error.Trim().Length > 0 ? throw new Xunit.Sdk.XunitException("A client command succeeded with warnings: " + result)
+        : quiet && result.Error.Trim().Length > 0 ? throw new Xunit.Sdk.XunitException("A client command succeeded with warnings: " + result)
         : result;
 
     public static JsonElement ParseJson(CliResult result)
