@@ -49,7 +49,7 @@ public sealed class GlanceClientTests(ClientImportPortal portal) : IClassFixture
 
         // image-create … --file: created, uploaded, active with the file's size and MD5.
         var created = GlanceTable.Properties(await cli.GlanceAsync(imageUrl, token,
-            "image-create", "--name", "glance-image", "--disk-format", "qcow2", "--container-format", "bare", "--file", disk));
+            "image-create", "--name", "glance-image", "--disk-format", "qcow2", "--container-format", "bare", "--file", "disk.qcow2"));
         var id = Guid.Parse(created["id"]);
         Assert.Equal("glance-image", created["name"]);
         var stored = await portal.WaitForStatusAsync(id, ImageStatus.Active);
@@ -65,7 +65,7 @@ public sealed class GlanceClientTests(ClientImportPortal portal) : IClassFixture
 
         // image-download: the same bytes come back.
         var downloaded = cli.PathOf("out.qcow2");
-        await cli.GlanceAsync(imageUrl, token, "image-download", "--file", downloaded, id.ToString());
+        await cli.GlanceAsync(imageUrl, token, "image-download", "--file", "out.qcow2", id.ToString());
         Assert.Equal(bytes, await File.ReadAllBytesAsync(downloaded));
 
         // image-create-via-import with web-download from a loopback server, until the image is active.

@@ -23,7 +23,7 @@ public sealed class OpenStackClientImageTests(KestrelPortal portal) : IClassFixt
 
         // image create --file: the image is created, its data uploaded, and it is active with the file's size and MD5.
         var created = await cli.OpenStackJsonAsync(
-            "image", "create", "--disk-format", "qcow2", "--container-format", "bare", "--file", disk, "cli-image");
+            "image", "create", "--disk-format", "qcow2", "--container-format", "bare", "--file", "disk.qcow2", "cli-image");
         var id = Guid.Parse(created.GetProperty("id").GetString()!);
         var stored = await portal.WaitForStatusAsync(id, ImageStatus.Active);
         Assert.Equal(ImageStatus.Active, stored.Status);
@@ -64,7 +64,7 @@ public sealed class OpenStackClientImageTests(KestrelPortal portal) : IClassFixt
 
         // image save: the same bytes come back.
         var saved = cli.PathOf("out.qcow2");
-        await cli.OpenStackAsync("image", "save", "--file", saved, id.ToString());
+        await cli.OpenStackAsync("image", "save", "--file", "out.qcow2", id.ToString());
         Assert.Equal(bytes, await File.ReadAllBytesAsync(saved));
 
         // image set --property, image set --tag: both round-trip through image show.
