@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of Portal. On a fresh Debian/Ubuntu machine it first installs what the tests need:
-# Debian's Chromium (browser tests; nothing downloads a browser) and qemu-utils + genisoimage (real disk images).
+# Debian's Chromium (browser tests; nothing downloads a browser), qemu-utils + genisoimage (real disk images) and
+# Debian's OpenStack clients, python3-openstackclient + python3-glanceclient (the tests drive them against the portal).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -8,6 +9,8 @@ missing=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v qemu-img >/dev/null 2>&1 || missing+=(qemu-utils)
 command -v genisoimage >/dev/null 2>&1 || missing+=(genisoimage)
+command -v openstack >/dev/null 2>&1 || missing+=(python3-openstackclient)
+command -v glance >/dev/null 2>&1 || missing+=(python3-glanceclient)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "Installing test prerequisites: ${missing[*]}"
   sudo=""
