@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Portal.Identity;
 using Portal.Tests.Identity;
@@ -74,6 +75,14 @@ public sealed class ApplicationCredentialsBrowserTests(BrowserFixture browser) :
 
         Assert.Equal(HttpStatusCode.Created, await SignInWithAsync(id, secret));
 
+        // The real openstack client signs in with nothing but the file the browser saved.
+        var alice = await browser.App.CallerAsync("alice@demo.local");
+        var listed = Assert.Single(await browser.App.Services.GetRequiredService<ApplicationCredentialService>().ListAsync(alice),
+            c => c.PublicId == id);
+        using var cli = OpenStackCli.WithDownloaded(yaml, new CreatedApplicationCredential(listed, secret));
+        var token = await cli.OpenStackJsonAsync("token", "issue");
+        Assert.Equal(alice.AccountId.ToString("D"), token.GetProperty("project_id").GetString());
+
         await page.GetByRole(AriaRole.Button, new() { Name = "Done, hide the secret" }).ClickAsync();
         await Assertions.Expect(page.GetByLabel("Secret", new() { Exact = true })).ToHaveCountAsync(0);
         Assert.DoesNotContain(secret, await page.ContentAsync());
@@ -90,6 +99,8 @@ public sealed class ApplicationCredentialsBrowserTests(BrowserFixture browser) :
         await Assertions.Expect(page.GetByText("You have no application credentials.")).ToBeVisibleAsync();
 
         Assert.Equal(HttpStatusCode.Unauthorized, await SignInWithAsync(id, secret));
+        var refused = await cli.TryOpenStackAsync("token", "issue");
+        Assert.False(refused.Succeeded, "A revoked credential still signs in: " + refused);
         Assert.Empty(browser.CspViolationsOn(page));
     }
 

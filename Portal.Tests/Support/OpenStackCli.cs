@@ -63,6 +63,10 @@ public sealed class OpenStackCli : IDisposable
         return new OpenStackCli(Directory.CreateTempSubdirectory("portal-cli-").FullName, created, yaml);
     }
 
+    /// <summary>The clients with a clouds.yaml as a browser saved it from the credentials page, for that credential.</summary>
+    public static OpenStackCli WithDownloaded(string cloudsYaml, CreatedApplicationCredential credential) =>
+        new(Directory.CreateTempSubdirectory("portal-cli-").FullName, credential, cloudsYaml);
+
     public string PathOf(string fileName) => Path.Combine(Folder, fileName);
 
     /// <summary>A real qcow2 made by qemu-img in the client's folder: 2 MiB of data from a seed, then 14 MiB of holes.</summary>
