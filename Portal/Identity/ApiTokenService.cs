@@ -23,6 +23,8 @@ public sealed class ApiTokenService(IDbContextFactory<PortalDbContext> dbFactory
     /// <summary>Keystone's words, the same for an unknown credential, a wrong secret, an expired credential or token.</summary>
     public const string AuthenticationRequired = "The request you have made requires authentication.";
 
+    public const string TokenNotFound = "Could not find token: the token is unknown, expired or revoked.";
+
     private const int MaxTokenLength = 256;
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
@@ -83,6 +85,15 @@ public sealed class ApiTokenService(IDbContextFactory<PortalDbContext> dbFactory
 
         return new ApiSession(found.Token, found.Credential, session.Caller, session.Account);
     }
+
+    /// <summary>
+    /// The session of another token as <paramref name="asking"/> may see it: a user inspects their own tokens, the
+    /// operator anyone's; someone else's token is, to a customer, not there (null, as for an unknown one).
+    /// </summary>
+    public async Task<ApiSession?> InspectAsync(Caller asking, string? subjectToken, CancellationToken cancellationToken = default) =>
+        await ValidateAsync(subjectToken, cancellationToken) is { } subject && (subject.Caller.UserId == asking.UserId || asking.IsOperator)
+            ? subject
+            : null;
 
     /// <summary>The user as the portal's pages know them (account, operator role); null once they cannot sign in.</summary>
     private static async Task<(Caller Caller, Account Account)?> CallerOfAsync(

@@ -85,12 +85,10 @@ public static class IdentityEndpoints
     private static async Task<IResult> ValidateAsync(HttpContext context, ApiTokenService tokens, PublicUrls urls, IOptions<PortalOptions> options)
     {
         var asking = ApiTokenAuthenticationHandler.SessionOf(context);
-        var subject = await tokens.ValidateAsync(context.Request.Headers[SubjectTokenHeader].ToString(), context.RequestAborted);
-
-        // A user validates their own tokens; the operator anyone's. Someone else's token is, to a customer, not there.
-        if (asking is null || subject is null || (subject.Caller.UserId != asking.Caller.UserId && !asking.Caller.IsOperator))
+        if (asking is null
+            || await tokens.InspectAsync(asking.Caller, context.Request.Headers[SubjectTokenHeader].ToString(), context.RequestAborted) is not { } subject)
         {
-            return OpenStackErrors.Error(StatusCodes.Status404NotFound, "Could not find token: the token is unknown, expired or revoked.");
+            return OpenStackErrors.Error(StatusCodes.Status404NotFound, ApiTokenService.TokenNotFound);
         }
 
         context.Response.Headers[SubjectTokenHeader] = context.Request.Headers[SubjectTokenHeader].ToString();
