@@ -54,7 +54,7 @@ public static class IdentityEndpoints
         }
         catch (JsonException)
         {
-            return OpenStackErrors.Error(StatusCodes.Status400BadRequest, "The request body is not valid JSON.");
+            return OpenStackErrors.Error(StatusCodes.Status400BadRequest, OpenStackErrors.BodyIsNotJson);
         }
 
         var auth = body?["auth"]?["identity"];

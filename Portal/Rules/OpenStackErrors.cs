@@ -10,6 +10,8 @@ namespace Portal.Rules;
 /// </summary>
 public static class OpenStackErrors
 {
+    public const string BodyIsNotJson = "The request body is not valid JSON.";
+
     public static IResult ToOpenStackError(this Refusal refusal) =>
         Error(RefusalProblems.StatusOf(refusal.Code), refusal.Message, refusal.WireCode);
 

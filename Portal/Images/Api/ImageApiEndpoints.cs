@@ -219,7 +219,7 @@ public static class ImageApiEndpoints
         }
         catch (JsonException)
         {
-            throw new RefusedException(RefusalCode.Invalid, "The request body is not valid JSON.");
+            throw new RefusedException(RefusalCode.Invalid, OpenStackErrors.BodyIsNotJson);
         }
     }
 }
