@@ -31,6 +31,14 @@ public static class ImageIntegrityNames
     public static string ToApiName(this ImageIntegrity integrity) =>
         System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(integrity.ToString());
 
+    /// <summary>What was found, for the warning on the image's page (why it is not served is the download rule's sentence).</summary>
+    public static string Finding(this ImageIntegrity integrity) => integrity switch
+    {
+        ImageIntegrity.DataMissing => "The image store has no data for this image.",
+        ImageIntegrity.WrongSize => "The stored data is not the size recorded when it arrived.",
+        _ => throw new ArgumentOutOfRangeException(nameof(integrity), integrity, "Only a flagged image has a finding."),
+    };
+
     /// <summary>A short label for people ("Data missing").</summary>
     public static string ToDisplayName(this ImageIntegrity integrity) => integrity switch
     {
