@@ -464,6 +464,7 @@ public sealed partial class ImageApiTests(ImportPortal portal) : IClassFixture<I
         var image = await JsonOf(shown);
         Assert.Equal(LoopbackImageServer.FileBody.Length, image["size"]!.GetValue<long>());
         Assert.Equal(portal.ImageServer.Url("/file"), image[ImageJson.ImportUrlProperty]!.GetValue<string>());
+        Assert.Equal("intact", image[ImageJson.IntegrityProperty]!.GetValue<string>());
 
         using var again = await alice.PostAsync($"/image/v2/images/{id:D}/import",
             Body(new { method = new { name = "web-download", uri = portal.ImageServer.Url("/file") } }));

@@ -47,6 +47,7 @@ public sealed class OpenStackClientImageTests(KestrelPortal portal) : IClassFixt
         Assert.Equal("qcow2", shown.GetProperty("disk_format").GetString());
         Assert.Equal("bare", shown.GetProperty("container_format").GetString());
         Assert.Equal("private", shown.GetProperty("visibility").GetString());
+        Assert.Equal("intact", PropertyOf(shown, "os_portal_integrity"));
         Assert.False(shown.GetProperty("protected").GetBoolean());
 
         // image set --protected, then image delete is refused with the portal's own words.

@@ -1,6 +1,7 @@
 using Bunit;
 using Portal.Images;
 using Portal.Images.Components;
+using Portal.Images.Transfer;
 using Portal.Tests.Support;
 
 namespace Portal.Tests.Components;
@@ -26,6 +27,30 @@ public sealed class ImageGridTests : PortalComponentTest
         Assert.Null(plainRow.QuerySelector("[aria-label=Protected]"));
         Assert.Contains("Ubuntu 24.04", protectedRow.TextContent);
         Assert.Contains("assets/os/ubuntu.svg", protectedRow.InnerHtml);
+    }
+
+    [Fact]
+    public async Task ARowWhoseDataWasFoundMissingCarriesAWarningBesideItsStatus()
+    {
+        var gone = await Harness.AddImageAsync(Callers.Alice, "gone");
+        await Harness.AddImageAsync(Callers.Alice, "fine");
+        File.Delete(Path.Combine(Harness.Database.ImagesFolder, gone.Id.ToString("D")));
+        await using (var db = Harness.Database.CreateDbContext())
+        {
+            await InterruptedTransfers.RecoverAsync(db, Harness.Store, Harness.Imports, DateTime.UtcNow, CancellationToken.None);
+        }
+
+        RenderProviders();
+
+        var grid = Render<ImageGrid>(p => p.Add(g => g.Scope, ImageScope.Private));
+
+        grid.WaitForAssertion(() => Assert.Equal(2, grid.FindAll("a.portal-image-link").Count));
+        var goneRow = grid.FindAll("tbody tr").Single(r => r.TextContent.Contains("gone"));
+        var fineRow = grid.FindAll("tbody tr").Single(r => r.TextContent.Contains("fine"));
+        var warning = goneRow.QuerySelector(".portal-integrity-chip")!;
+        Assert.Equal("Warning: Data missing", warning.GetAttribute("aria-label"));
+        Assert.Equal("active", goneRow.QuerySelector(".portal-status-chip")!.GetAttribute("data-status"));
+        Assert.Null(fineRow.QuerySelector(".portal-integrity-chip"));
     }
 
     [Fact]

@@ -4,7 +4,9 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.EntityFrameworkCore;
 using Portal.Accounts;
+using Portal.Data;
 using Portal.Identity;
 using Portal.Images;
 using Portal.Images.Transfer;
@@ -226,6 +228,31 @@ public sealed class ImageFileApiTests(KestrelPortal portal) : IClassFixture<Kest
         Assert.Equal("The requested image has been deactivated. Image data download is forbidden.",
             Error(await byColleague.Content.ReadAsStringAsync()).GetProperty("message").GetString());
         Assert.Equal(HttpStatusCode.NotFound, byAlice.StatusCode);
+    }
+
+    [Fact]
+    public async Task ATruncatedImageFoundAtStartIsRefusedInTheOpenStackShapeAndFlaggedInItsJson()
+    {
+        var (image, _, _) = await ActiveImageAsync("alice@demo.local", "truncated");
+        File.WriteAllBytes(Path.Combine(portal.ImagesFolder, image.Id.ToString()), new byte[100]);
+        await using (var db = await portal.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
+        {
+            // What start-up reconciliation does for every stored image, for this one only: the other tests' images are not touched.
+            var stored = await db.Images.SingleAsync(i => i.Id == image.Id);
+            InterruptedTransfers.CheckStoredData(stored, portal.Services.GetRequiredService<IImageStore>(), DateTime.UtcNow);
+            await db.SaveChangesAsync();
+        }
+
+        var (_, token) = await portal.ApiTokenAsync("alice@demo.local");
+        using var api = portal.ApiClient(token);
+        using var download = await api.SendAsync(Get(image.Id));
+        using var shown = await api.GetAsync($"/image/v2/images/{image.Id}");
+
+        Assert.Equal(HttpStatusCode.Conflict, download.StatusCode);
+        var error = Error(await download.Content.ReadAsStringAsync());
+        Assert.Equal(409, error.GetProperty("code").GetInt32());
+        Assert.Equal(ImagePolicy.IntegrityRefusal(ImageIntegrity.WrongSize), error.GetProperty("message").GetString());
+        Assert.Equal("wrong_size", JsonDocument.Parse(await shown.Content.ReadAsStringAsync()).RootElement.GetProperty("os_portal_integrity").GetString());
     }
 
     [Fact]

@@ -118,6 +118,37 @@ public sealed class ImagePolicyTests
         Assert.Equal(RefusalCode.NotFound, image.Decide(ImageAction.Download, Callers.Alice).Refusal!.Code);
     }
 
+    [Theory]
+    [InlineData(ImageIntegrity.DataMissing, "stored data is missing")]
+    [InlineData(ImageIntegrity.WrongSize, "not the size it had")]
+    public void FlaggedDataIsNeverDownloadedNotEvenByTheOperator(ImageIntegrity integrity, string said)
+    {
+        var image = Active(Callers.Operator, ImageVisibility.Public);
+        image.RecordIntegrity(integrity, Now);
+
+        foreach (var caller in new[] { Callers.Alice, Callers.Operator })
+        {
+            var decision = image.Decide(ImageAction.Download, caller);
+            Assert.Equal(RefusalCode.InvalidState, decision.Refusal!.Code);
+            Assert.Contains(said, decision.Reason);
+            Assert.Contains("the operator has been told", decision.Reason);
+            Assert.Throws<ImageRuleException>(() => image.Enforce(ImageAction.Download, caller));
+        }
+
+        image.Deactivate(Callers.Operator, Now);
+        Assert.Equal(ImagePolicy.IntegrityRefusal(integrity), image.Decide(ImageAction.Download, Callers.Operator).Reason);
+    }
+
+    [Fact]
+    public void DataFoundIntactAgainIsServedAgain()
+    {
+        var image = Active(Callers.Alice, ImageVisibility.Private);
+        image.RecordIntegrity(ImageIntegrity.DataMissing, Now);
+        image.RecordIntegrity(ImageIntegrity.Intact, Now);
+
+        Assert.True(image.Decide(ImageAction.Download, Callers.Alice).Allowed);
+    }
+
     [Fact]
     public void AnImageWithoutDataAnswersNoContentNotAnError()
     {

@@ -18,6 +18,7 @@ public sealed class ImagePropertiesTests
     [InlineData("os_distro")]
     [InlineData("description")]
     [InlineData("os_glance_import_task")]
+    [InlineData("os_portal_integrity")]
     public void ReservedKeysAreRefusedAsCustomPropertiesNamingTheKey(string key)
     {
         var refusal = ImageProperties.DecideProperty(key, "x").Refusal;

@@ -4,6 +4,7 @@ using Portal.Accounts;
 using Portal.Images;
 using Portal.Images.Transfer;
 using Portal.Images.Catalog;
+using Portal.Images.Import;
 using Portal.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -30,7 +31,10 @@ public static class DatabaseInitializer
             await db.Database.MigrateAsync(cancellationToken);
             var clock = scope.ServiceProvider.GetRequiredService<TimeProvider>();
             var store = scope.ServiceProvider.GetRequiredService<IImageStore>();
-            await InterruptedTransfers.RecoverAsync(db, store, clock.GetUtcNow().UtcDateTime, cancellationToken);
+            var imports = scope.ServiceProvider.GetRequiredService<UrlImportQueue>();
+            var reconciliation = await InterruptedTransfers.RecoverAsync(db, store, imports, clock.GetUtcNow().UtcDateTime, cancellationToken);
+            scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(InterruptedTransfers))
+                .LogInformation("{Summary}", reconciliation.Summary);
             await SeedAsync(scope.ServiceProvider, db, cancellationToken);
         }
         finally

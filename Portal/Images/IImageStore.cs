@@ -14,6 +14,9 @@ public interface IImageStore
 
     bool Exists(Guid imageId);
 
+    /// <summary>The length of the stored data in bytes, or null when there is none.</summary>
+    long? LengthOf(Guid imageId);
+
     /// <summary>Bytes still free where the store writes; null when the store cannot tell.</summary>
     long? AvailableBytes { get; }
 

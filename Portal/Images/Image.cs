@@ -65,6 +65,18 @@ public sealed class Image
     /// <summary>Custom properties (Glance's additional properties), e.g. <c>hw_rescue_device</c>.</summary>
     public IReadOnlyDictionary<string, string> Properties { get; private set; } = new Dictionary<string, string>();
 
+    /// <summary>Whether the stored data was found whole when last checked (beside the status, which stays Glance's).</summary>
+    public ImageIntegrity Integrity { get; private set; }
+
+    /// <summary>When <see cref="Integrity"/> was last established.</summary>
+    public DateTime? IntegrityCheckedAt { get; private set; }
+
+    /// <summary>
+    /// How many times the current import was started again because the portal restarted under it: once is retried
+    /// at start, a second interruption puts the image back to queued for the customer to decide.
+    /// </summary>
+    public int ImportRestarts { get; private set; }
+
     /// <summary>Concurrency token: bumped on every change so that a stale edit is detected, not saved.</summary>
     public long Version { get; private set; }
 
@@ -226,6 +238,7 @@ public sealed class Image
 
         TransitionTo(transferStatus, now);
         StatusReason = null;
+        ImportRestarts = 0;
     }
 
     /// <summary>Takes a public image out of new use without deleting it (Glance's deactivate, an operator action).</summary>
@@ -272,6 +285,42 @@ public sealed class Image
         StatusReason = null;
         TransitionTo(ImageStatus.Active, now);
         ActivatedAt = now;
+
+        // The data was hashed and its size counted on its way in: it is whole as of now.
+        Integrity = ImageIntegrity.Intact;
+        IntegrityCheckedAt = now;
+        ImportRestarts = 0;
+    }
+
+    /// <summary>
+    /// An import the portal's restart interrupted is started again once; a second interruption of the same import
+    /// leaves it to the customer, so that a URL that brings the portal down cannot do so at every start.
+    /// </summary>
+    public bool MayRestartImport => Status == ImageStatus.Importing && ImportUrl is not null && ImportRestarts < 1;
+
+    /// <summary>Starts an import the portal's restart interrupted again from its URL (it stays importing).</summary>
+    public void RestartInterruptedImport(DateTime now)
+    {
+        if (!MayRestartImport)
+        {
+            throw new ImageRuleException(RefusalCode.InvalidState, "This import was already started again once after a restart.");
+        }
+
+        ImportRestarts++;
+        StatusReason = null;
+        Touch(now);
+    }
+
+    /// <summary>Records what a check of the stored data found; not an edit, so neither the version nor updated_at move.</summary>
+    public void RecordIntegrity(ImageIntegrity integrity, DateTime now)
+    {
+        if (!HasData)
+        {
+            throw new ImageRuleException(RefusalCode.InvalidState, $"An image that is {Status.ToPhrase()} has no stored data to check.");
+        }
+
+        Integrity = integrity;
+        IntegrityCheckedAt = now;
     }
 
     /// <summary>A failed or aborted transfer puts the image back to queued so that the customer can retry.</summary>

@@ -36,6 +36,18 @@ public static class ImagePolicy
     public const string DeactivatedDownloadForbidden = "The requested image has been deactivated. Image data download is forbidden.";
     public const string NothingToDownload = "This image has no data to download yet.";
 
+    /// <summary>Why an image whose stored data was found broken is not served (checked at every start of the portal).</summary>
+    public static string IntegrityRefusal(ImageIntegrity integrity) => integrity switch
+    {
+        ImageIntegrity.DataMissing =>
+            "The image's stored data is missing, so it cannot be downloaded or used; the operator has been told. "
+            + "If you still have the original file, create a new image from it.",
+        ImageIntegrity.WrongSize =>
+            "The image's stored data is not the size it had when it was uploaded (it may be damaged), so it is not served; "
+            + "the operator has been told. If you still have the original file, create a new image from it.",
+        _ => throw new ArgumentOutOfRangeException(nameof(integrity), integrity, "Only a flagged image is refused."),
+    };
+
     /// <summary>May <paramref name="caller"/> do <paramref name="action"/> to <paramref name="image"/>, and if not, why.</summary>
     public static Decision Decide(this Image image, ImageAction action, Caller caller)
     {
@@ -128,6 +140,8 @@ public static class ImagePolicy
     /// </summary>
     private static Decision Downloadable(Image image, Caller caller) => image.Status switch
     {
+        // Broken data is never served, to the operator neither: a truncated disk would boot into a corrupt file system.
+        _ when image.HasData && image.Integrity.IsFlagged() => Decision.Refuse(RefusalCode.InvalidState, IntegrityRefusal(image.Integrity)),
         ImageStatus.Active => Decision.Allow,
         ImageStatus.Deactivated when caller.IsOperator => Decision.Allow,
         ImageStatus.Deactivated => Decision.Refuse(RefusalCode.NotAllowed, DeactivatedDownloadForbidden),

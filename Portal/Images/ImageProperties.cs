@@ -24,7 +24,7 @@ public static class ImageProperties
         "os_hash_algo", "os_hash_value", "owner", "created_at", "updated_at", "locations", "location", "direct_url",
         "self", "file", "schema", "tags", "disk_format", "container_format", "min_disk", "min_ram", "members",
         "deleted", "deleted_at", "stores",
-        "os_distro", "os_version", "architecture", "description",
+        "os_distro", "os_version", "architecture", "description", ImageIntegrityNames.ApiProperty,
     };
 
     /// <summary>Glance reserves its own namespace for what the service itself records.</summary>

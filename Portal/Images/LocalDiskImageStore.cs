@@ -70,6 +70,12 @@ public sealed class LocalDiskImageStore : IImageStore
 
     public bool Exists(Guid imageId) => File.Exists(PathOf(imageId));
 
+    public long? LengthOf(Guid imageId)
+    {
+        var file = new FileInfo(PathOf(imageId));
+        return file.Exists ? file.Length : null;
+    }
+
     public bool Delete(Guid imageId)
     {
         var path = PathOf(imageId);

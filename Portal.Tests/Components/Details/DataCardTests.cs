@@ -66,4 +66,17 @@ public sealed class DataCardTests : DetailsCardTest
         Assert.Empty(card.FindAll("a[data-testid=download]"));
         Assert.Equal(Portal.Images.ImagePolicy.NothingToDownload, card.Find("[data-testid=download-blocked-reason]").TextContent);
     }
+
+    [Fact]
+    public void AnImageWhoseDataWasFoundMissingShowsTheDownloadRulesSentence()
+    {
+        var image = InMemoryImage(Callers.Alice, size: 1_000_000, virtualSize: 1_000_000);
+        image.RecordIntegrity(Portal.Images.ImageIntegrity.DataMissing, DateTime.UtcNow);
+
+        var card = RenderCard<DataCard>(p => p.Add(c => c.Image, image).Add(c => c.Caller, Callers.Alice));
+
+        Assert.Empty(card.FindAll("a[data-testid=download]"));
+        Assert.Equal(Portal.Images.ImagePolicy.IntegrityRefusal(Portal.Images.ImageIntegrity.DataMissing),
+            card.Find("[data-testid=download-blocked-reason]").TextContent);
+    }
 }

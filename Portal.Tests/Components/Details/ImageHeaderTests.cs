@@ -1,6 +1,7 @@
 using Bunit;
 using Portal.Images;
 using Portal.Images.Details;
+using Portal.Images.Transfer;
 using Portal.Tests.Support;
 
 namespace Portal.Tests.Components.Details;
@@ -19,6 +20,30 @@ public sealed class ImageHeaderTests : DetailsCardTest
         Assert.Equal("active", header.Find(".portal-status-chip").GetAttribute("data-status"));
         Assert.Contains(header.FindAll(".mud-chip"), chip => chip.TextContent.Trim() == "Protected");
         Assert.Empty(header.FindAll("[data-testid=status-reason]"));
+        Assert.Empty(header.FindAll("[data-testid=integrity-warning]"));
+    }
+
+    [Fact]
+    public async Task NamesTheProblemWhenTheStoredDataWasFoundTruncated()
+    {
+        var image = await Harness.AddImageAsync(Callers.Alice, "cut", size: 4096);
+        await using (var file = File.OpenWrite(Path.Combine(Harness.Database.ImagesFolder, image.Id.ToString("D"))))
+        {
+            file.SetLength(10);
+        }
+
+        await using (var db = Harness.Database.CreateDbContext())
+        {
+            await InterruptedTransfers.RecoverAsync(db, Harness.Store, Harness.Imports, DateTime.UtcNow, CancellationToken.None);
+        }
+
+        var flagged = await Harness.Service.GetAsync(Callers.Alice, image.Id);
+        var header = RenderCard<ImageHeader>(p => p.Add(h => h.Image, flagged));
+
+        var alert = header.Find("[data-testid=integrity-warning]");
+        Assert.Contains("Wrong size", alert.TextContent);
+        Assert.Contains(ImageIntegrity.WrongSize.Finding(), alert.TextContent);
+        Assert.Equal("Warning: Wrong size", header.Find(".portal-integrity-chip").GetAttribute("aria-label"));
     }
 
     [Fact]

@@ -356,8 +356,19 @@ namespace Portal.Data.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("ImportRestarts")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("ImportUrl")
                         .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Integrity")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("IntegrityCheckedAt")
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("IsProtected")

@@ -17,6 +17,12 @@ public static class ImageJson
     /// <summary>The extra field of an image created from a URL, for the callers who may see where it came from.</summary>
     public const string ImportUrlProperty = "os_glance_import_url";
 
+    /// <summary>
+    /// The portal's integrity state of the stored data ("unchecked", "intact", "data_missing", "wrong_size"), beside the
+    /// Glance status: always a string, so Glance clients show it as one more property.
+    /// </summary>
+    public const string IntegrityProperty = ImageIntegrityNames.ApiProperty;
+
     public static JsonObject Of(Image image, Caller caller)
     {
         var json = new JsonObject();
@@ -47,6 +53,7 @@ public static class ImageJson
         json["updated_at"] = Timestamp(image.UpdatedAt);
         json["tags"] = new JsonArray(image.Tags.Select(t => (JsonNode?)t).ToArray());
         json["architecture"] = image.Architecture;
+        json[IntegrityProperty] = image.Integrity.ToApiName();
 
         // Glance shows an extra property only when it is set: null would not be a string to the schema's readers.
         AddIfSet(json, "os_distro", image.OsDistro);

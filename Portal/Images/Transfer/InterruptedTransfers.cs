@@ -1,28 +1,104 @@
 using Microsoft.EntityFrameworkCore;
 using Portal.Data;
+using Portal.Images.Import;
 
 namespace Portal.Images.Transfer;
 
 /// <summary>
-/// At start, nothing can still be receiving data: a transfer that was running when the portal stopped
-/// is put back to queued with the reason, and its partial file is removed.
+/// At start, nothing can still be receiving data and nothing has touched the store behind the portal's back unnoticed:
+/// an upload that was running when the portal stopped is put back to queued with the reason, an import is started
+/// again once, partial files are removed, and every image that should have data is checked for it (presence and
+/// size; re-hashing is a separate, slower job).
 /// </summary>
 public static class InterruptedTransfers
 {
     public const string Reason = "The portal restarted while the data was arriving. Send the image again.";
 
-    public static async Task<int> RecoverAsync(PortalDbContext db, IImageStore store, DateTime now, CancellationToken cancellationToken)
+    public const string ImportInterruptedAgain =
+        "The portal restarted twice while this image was importing, so it was not started a third time. Retry the import when you are ready.";
+
+    public static async Task<StartupReconciliation> RecoverAsync(
+        PortalDbContext db, IImageStore store, UrlImportQueue imports, DateTime now, CancellationToken cancellationToken)
     {
         var interrupted = await db.Images
             .Where(i => i.Status == ImageStatus.Saving || i.Status == ImageStatus.Importing)
+            .OrderBy(i => i.UpdatedAt).ThenBy(i => i.Id)
             .ToListAsync(cancellationToken);
+        var uploadsRequeued = 0;
+        var importsRequeued = 0;
+        var importsRestarted = 0;
         foreach (var image in interrupted)
         {
-            image.AbandonTransfer(Reason, now);
+            if (image.Status == ImageStatus.Saving)
+            {
+                image.AbandonTransfer(Reason, now);
+                uploadsRequeued++;
+            }
+            else if (image.MayRestartImport && imports.DecideEnqueue(image.Owner).Allowed)
+            {
+                // The image stays importing in the database either way, which is all the import worker looks at.
+                image.RestartInterruptedImport(now);
+                imports.Enqueue(image.Id, image.Owner);
+                importsRestarted++;
+            }
+            else
+            {
+                image.AbandonTransfer(image.MayRestartImport ? Reason : ImportInterruptedAgain, now);
+                importsRequeued++;
+            }
+        }
+
+        var dataMissing = 0;
+        var wrongSize = 0;
+        var intact = 0;
+        var stored = await db.Images
+            .Where(i => i.Status == ImageStatus.Active || i.Status == ImageStatus.Deactivated)
+            .ToListAsync(cancellationToken);
+        foreach (var image in stored)
+        {
+            _ = CheckStoredData(image, store, now) switch
+            {
+                ImageIntegrity.DataMissing => dataMissing++,
+                ImageIntegrity.WrongSize => wrongSize++,
+                _ => intact++,
+            };
         }
 
         await db.SaveChangesAsync(cancellationToken);
-        store.RemoveIncompleteWrites();
-        return interrupted.Count;
+
+        var partialFiles = store.RemoveIncompleteWrites();
+        return new StartupReconciliation(uploadsRequeued, importsRestarted, importsRequeued, partialFiles, dataMissing, wrongSize, intact);
     }
+
+    /// <summary>Is the image's stored data there, of the size recorded when it arrived; records the answer on the image.</summary>
+    public static ImageIntegrity CheckStoredData(Image image, IImageStore store, DateTime now)
+    {
+        var integrity = store.LengthOf(image.Id) switch
+        {
+            null => ImageIntegrity.DataMissing,
+            var length when length != image.Size => ImageIntegrity.WrongSize,
+            _ => ImageIntegrity.Intact,
+        };
+        image.RecordIntegrity(integrity, now);
+        return integrity;
+    }
+}
+
+/// <summary>What start-up reconciliation repaired or found, summed up in one log line.</summary>
+public sealed record StartupReconciliation(
+    int UploadsRequeued,
+    int ImportsRestarted,
+    int ImportsRequeued,
+    int PartialFilesRemoved,
+    int DataMissing,
+    int WrongSize,
+    int Intact)
+{
+    public string Summary =>
+        $"Start-up reconciliation: {Count(UploadsRequeued, "interrupted upload")} put back to queued, "
+        + $"{Count(ImportsRestarted, "import")} restarted, {Count(ImportsRequeued, "import")} put back to queued, "
+        + $"{Count(PartialFilesRemoved, "partial file")} removed, {Count(DataMissing, "image")} with missing data, "
+        + $"{WrongSize} with the wrong size, {Intact} intact.";
+
+    private static string Count(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count} {noun}s";
 }

@@ -1,0 +1,213 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Portal.Accounts;
+using Portal.Images;
+using Portal.Images.Import;
+using Portal.Images.Transfer;
+using Portal.Tests.Support;
+
+namespace Portal.Tests.Images.Transfer;
+
+/// <summary>
+/// What the portal finds and repairs when it starts, over a real SQLite file and the disk store: the state a crash
+/// leaves behind is made by hand (files removed or cut short, images left saving or importing, partial files).
+/// </summary>
+[Trait(TestCategories.Category, TestCategories.Integration)]
+public sealed class StartupReconciliationTests : IDisposable
+{
+    private const string SourceUrl = "https://images.example.com/disk.qcow2";
+
+    private readonly ImageServiceHarness _harness = new();
+
+    private DateTime Now => _harness.Clock.GetUtcNow().UtcDateTime;
+
+    public void Dispose() => _harness.Dispose();
+
+    /// <summary>One start of the portal: a fresh import queue, as a new process has.</summary>
+    private async Task<(StartupReconciliation Result, UrlImportQueue Imports)> StartAsync()
+    {
+        var imports = new UrlImportQueue(_harness.Get<IOptions<ImportOptions>>());
+        await using var db = _harness.Database.CreateDbContext();
+        var result = await InterruptedTransfers.RecoverAsync(db, _harness.Store, imports, Now, CancellationToken.None);
+        return (result, imports);
+    }
+
+    private async Task<Image> StoredAsync(Guid id)
+    {
+        await using var db = _harness.Database.CreateDbContext();
+        return await db.Images.AsNoTracking().SingleAsync(i => i.Id == id);
+    }
+
+    private string FileOf(Guid id) => Path.Combine(_harness.Database.ImagesFolder, id.ToString("D"));
+
+    private async Task<Image> InTransferAsync(string name, ImageStatus status, Caller? owner = null)
+    {
+        owner ??= Callers.Alice;
+        var image = Image.Create(owner, new NewImage(name, DiskFormat.Qcow2), Now);
+        if (status == ImageStatus.Importing)
+        {
+            image.BeginImport(owner, SourceUrl, Now);
+        }
+        else
+        {
+            image.BeginTransfer(owner, status, Now);
+        }
+
+        await using var db = _harness.Database.CreateDbContext();
+        db.Images.Add(image);
+        await db.SaveChangesAsync();
+        return image;
+    }
+
+    [Fact]
+    public async Task AnActiveImageWhoseFileIsGoneIsFlaggedDataMissingAndNotServed()
+    {
+        var image = await _harness.AddImageAsync(Callers.Alice, "gone", size: 4096);
+        File.Delete(FileOf(image.Id));
+
+        var (result, _) = await StartAsync();
+
+        var stored = await StoredAsync(image.Id);
+        Assert.Equal(ImageStatus.Active, stored.Status);
+        Assert.Equal(ImageIntegrity.DataMissing, stored.Integrity);
+        Assert.Equal(Now, stored.IntegrityCheckedAt);
+        Assert.Equal(1, result.DataMissing);
+        var refused = await Assert.ThrowsAsync<ImageRuleException>(() => _harness.Transfers.OpenDownloadAsync(Callers.Alice, image.Id));
+        Assert.Equal(ImagePolicy.IntegrityRefusal(ImageIntegrity.DataMissing), refused.Message);
+    }
+
+    [Fact]
+    public async Task ATruncatedFileIsFlaggedWrongSizeAndADeactivatedOneToo()
+    {
+        var active = await _harness.AddImageAsync(Callers.Alice, "cut", size: 4096);
+        var withdrawn = await _harness.AddImageAsync(Callers.Operator, "withdrawn", ImageVisibility.Public, size: 4096);
+        await _harness.Service.DeactivateAsync(Callers.Operator, withdrawn.Id);
+        foreach (var id in new[] { active.Id, withdrawn.Id })
+        {
+            await using var file = File.OpenWrite(FileOf(id));
+            file.SetLength(1000);
+        }
+
+        var (result, _) = await StartAsync();
+
+        Assert.Equal(ImageIntegrity.WrongSize, (await StoredAsync(active.Id)).Integrity);
+        Assert.Equal(ImageIntegrity.WrongSize, (await StoredAsync(withdrawn.Id)).Integrity);
+        Assert.Equal(ImageStatus.Deactivated, (await StoredAsync(withdrawn.Id)).Status);
+        Assert.Equal(2, result.WrongSize);
+        await Assert.ThrowsAsync<ImageRuleException>(() => _harness.Transfers.OpenDownloadAsync(Callers.Alice, active.Id));
+    }
+
+    [Fact]
+    public async Task AnIntactFileIsMarkedIntactAndStillServedWithoutTouchingTheImagesVersion()
+    {
+        var image = await _harness.AddImageAsync(Callers.Alice, "fine", size: 4096);
+
+        var (result, _) = await StartAsync();
+
+        var stored = await StoredAsync(image.Id);
+        Assert.Equal(ImageIntegrity.Intact, stored.Integrity);
+        Assert.Equal(image.Version, stored.Version);
+        Assert.Equal(image.UpdatedAt, stored.UpdatedAt);
+        Assert.Equal(new StartupReconciliation(0, 0, 0, 0, 0, 0, 1), result);
+        var download = await _harness.Transfers.OpenDownloadAsync(Callers.Alice, image.Id);
+        await using var data = download.Data;
+        Assert.Equal(4096, data.Length);
+    }
+
+    [Fact]
+    public async Task AFileThatCameBackIsIntactAgainAtTheNextStart()
+    {
+        var image = await _harness.AddImageAsync(Callers.Alice, "restored", size: 4096);
+        var kept = FileOf(image.Id) + ".kept";
+        File.Move(FileOf(image.Id), kept);
+        await StartAsync();
+        File.Move(kept, FileOf(image.Id));
+
+        await StartAsync();
+
+        Assert.Equal(ImageIntegrity.Intact, (await StoredAsync(image.Id)).Integrity);
+    }
+
+    [Fact]
+    public async Task AnInterruptedImportIsRestartedOnceThenLeftQueuedForTheCustomer()
+    {
+        var image = await InTransferAsync("from-url", ImageStatus.Importing);
+
+        var (first, firstQueue) = await StartAsync();
+
+        var restarted = await StoredAsync(image.Id);
+        Assert.Equal(ImageStatus.Importing, restarted.Status);
+        Assert.Equal(1, restarted.ImportRestarts);
+        Assert.True(firstQueue.IsWaiting(image.Id));
+        Assert.Equal(1, first.ImportsRestarted);
+
+        // The portal goes down again before the restarted import finishes.
+        var (second, secondQueue) = await StartAsync();
+
+        var requeued = await StoredAsync(image.Id);
+        Assert.Equal(ImageStatus.Queued, requeued.Status);
+        Assert.Equal(InterruptedTransfers.ImportInterruptedAgain, requeued.StatusReason);
+        Assert.False(secondQueue.IsWaiting(image.Id));
+        Assert.Equal((0, 1), (second.ImportsRestarted, second.ImportsRequeued));
+        Assert.True(requeued.Decide(ImageAction.RetryImport, Callers.Alice).Allowed);
+    }
+
+    [Fact]
+    public async Task ARetryByTheCustomerEarnsTheImportAnotherRestart()
+    {
+        var image = await InTransferAsync("retried", ImageStatus.Importing);
+        await StartAsync();
+        await StartAsync();
+        await _harness.Service.RetryImportAsync(Callers.Alice, image.Id);
+
+        var (result, imports) = await StartAsync();
+
+        Assert.Equal(1, result.ImportsRestarted);
+        Assert.True(imports.IsWaiting(image.Id));
+        Assert.Equal(ImageStatus.Importing, (await StoredAsync(image.Id)).Status);
+    }
+
+    [Fact]
+    public async Task ImportsBeyondTheAccountsWaitingLineAreLeftQueuedNotLost()
+    {
+        var max = _harness.Get<IOptions<ImportOptions>>().Value.MaxQueuedPerAccount;
+        var images = new List<Image>();
+        for (var i = 0; i <= max; i++)
+        {
+            images.Add(await InTransferAsync($"import-{i}", ImageStatus.Importing));
+            _harness.Clock.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        var (result, imports) = await StartAsync();
+
+        Assert.Equal((max, 1), (result.ImportsRestarted, result.ImportsRequeued));
+        Assert.Equal(max, imports.WaitingOf(Callers.Alice.AccountId));
+        var last = await StoredAsync(images[^1].Id);
+        Assert.Equal(ImageStatus.Queued, last.Status);
+        Assert.Equal(InterruptedTransfers.Reason, last.StatusReason);
+    }
+
+    [Fact]
+    public async Task TheSummaryCountsEverythingThatWasRepairedOrFound()
+    {
+        var upload = await InTransferAsync("uploading", ImageStatus.Saving);
+        await InTransferAsync("importing", ImageStatus.Importing);
+        var gone = await _harness.AddImageAsync(Callers.Alice, "gone");
+        await _harness.AddImageAsync(Callers.Bob, "fine");
+        File.Delete(FileOf(gone.Id));
+        var incoming = Path.Combine(_harness.Database.ImagesFolder, LocalDiskImageStore.IncomingFolderName);
+        File.WriteAllBytes(Path.Combine(incoming, $"{upload.Id:D}.1.partial"), new byte[10]);
+        File.WriteAllBytes(Path.Combine(incoming, $"{upload.Id:D}.2.partial"), new byte[10]);
+
+        var (result, _) = await StartAsync();
+
+        Assert.Equal(new StartupReconciliation(1, 1, 0, 2, 1, 0, 1), result);
+        Assert.Equal(
+            "Start-up reconciliation: 1 interrupted upload put back to queued, 1 import restarted, 0 imports put back to queued, "
+            + "2 partial files removed, 1 image with missing data, 0 with the wrong size, 1 intact.",
+            result.Summary);
+        Assert.Empty(Directory.EnumerateFiles(incoming));
+        var requeued = await StoredAsync(upload.Id);
+        Assert.Equal((ImageStatus.Queued, InterruptedTransfers.Reason), (requeued.Status, requeued.StatusReason));
+    }
+}
