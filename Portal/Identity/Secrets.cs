@@ -9,7 +9,21 @@ namespace Portal.Identity;
 /// </summary>
 internal static class Secrets
 {
-    public static string New() => Base64Url(RandomNumberGenerator.GetBytes(32));
+    /// <summary>
+    /// 256 random bits in base64url, starting with a letter or digit: a secret or token that starts with "-" is taken
+    /// for an option by command-line parsers (<c>glance --os-auth-token -abc…</c> fails), so such draws are redrawn.
+    /// </summary>
+    public static string New()
+    {
+        while (true)
+        {
+            var value = Base64Url(RandomNumberGenerator.GetBytes(32));
+            if (char.IsAsciiLetterOrDigit(value[0]))
+            {
+                return value;
+            }
+        }
+    }
 
     public static byte[] Hash(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));
 
