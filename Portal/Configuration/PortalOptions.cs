@@ -28,6 +28,18 @@ public sealed class PortalOptions
     public string? PublicUrl { get; set; }
 
     public ApiOptions Api { get; set; } = new();
+
+    public IntegrityOptions Integrity { get; set; } = new();
+}
+
+/// <summary>The background job that re-hashes stored image data to notice bit rot.</summary>
+public sealed class IntegrityOptions
+{
+    /// <summary>How long after its last verification an image is re-hashed; 0 switches the job off.</summary>
+    public int IntervalHours { get; set; } = 24;
+
+    /// <summary>How fast checks may read from the image store, so that they never starve uploads and downloads; 0 is unlimited.</summary>
+    public long MaxBytesPerSecond { get; set; } = 100_000_000;
 }
 
 /// <summary>The OpenStack API: tokens issued for application credentials and the service catalog they carry.</summary>

@@ -58,6 +58,10 @@ public sealed class PortalOptionsValidator : AbstractValidator<PortalOptions>, I
             .InclusiveBetween(1, 10_080).WithMessage("Portal:Api:TokenLifetimeMinutes must be between 1 and 10080 minutes (a week).");
         RuleFor(o => o.Api.Region)
             .NotEmpty().MaximumLength(64).WithMessage("Portal:Api:Region must name a region, e.g. RegionOne.");
+        RuleFor(o => o.Integrity.IntervalHours)
+            .InclusiveBetween(0, 8_760).WithMessage("Portal:Integrity:IntervalHours must be 0 (off) or between 1 and 8760 hours (a year).");
+        RuleFor(o => o.Integrity.MaxBytesPerSecond)
+            .GreaterThanOrEqualTo(0).WithMessage("Portal:Integrity:MaxBytesPerSecond must be 0 (no limit) or a positive number of bytes.");
         RuleFor(o => o.SignIn.WindowSeconds)
             .InclusiveBetween(1, 86_400).WithMessage("Portal:SignIn:WindowSeconds must be between 1 and 86400 seconds.");
     }

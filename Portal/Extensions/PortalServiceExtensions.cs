@@ -18,6 +18,7 @@ using Portal.Identity;
 using Portal.Images;
 using Portal.Images.Catalog;
 using Portal.Images.Import;
+using Portal.Images.Integrity;
 using Portal.Images.Transfer;
 using Portal.Images.Upload;
 using Portal.Images.Usage;
@@ -44,6 +45,7 @@ public static class PortalServiceExtensions
         AddSignIn(services, portal.SignIn);
         AddForwardedHeaders(services, portal.ForwardedHeaders);
         services.AddHostedService<UrlImportWorker>();
+        services.AddHostedService<IntegrityCheckWorker>();
         services.AddPortalOpenApi();
         return builder;
     }
@@ -176,6 +178,7 @@ public static class PortalServiceExtensions
         services.AddSingleton<AccountQuotaService>();
         services.AddScoped<BrowserUploads>();
         services.AddSingleton<ImageService>();
+        services.AddSingleton<ImageIntegrityChecker>();
         services.AddSingleton<DemoCatalogSeeder>();
     }
 

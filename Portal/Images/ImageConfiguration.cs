@@ -33,7 +33,7 @@ public sealed class ImageConfiguration : IEntityTypeConfiguration<Image>
             .HasConversion(v => v.ToApiName(), v => ImageWireNames.Parse<DiskFormat>(v));
         builder.Property(i => i.ContainerFormat).HasMaxLength(16)
             .HasConversion(v => v.ToApiName(), v => ImageWireNames.Parse<ContainerFormat>(v));
-        builder.Property(i => i.Integrity).HasMaxLength(16)
+        builder.Property(i => i.Integrity).HasMaxLength(24)
             .HasConversion(v => v.ToApiName(), v => ImageWireNames.Parse<ImageIntegrity>(v.Replace("_", "", StringComparison.Ordinal)));
         builder.Property(i => i.Visibility).HasMaxLength(16)
             .HasConversion(v => v.ToApiName(), v => ImageWireNames.Parse<ImageVisibility>(v));

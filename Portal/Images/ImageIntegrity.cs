@@ -17,6 +17,9 @@ public enum ImageIntegrity
 
     /// <summary>The stored data is not as long as the recorded size (truncated, or replaced behind the portal's back).</summary>
     WrongSize,
+
+    /// <summary>The stored data is of the recorded size, but its SHA-512 is no longer the one computed when it arrived (bit rot).</summary>
+    ChecksumMismatch,
 }
 
 public static class ImageIntegrityNames
@@ -25,7 +28,7 @@ public static class ImageIntegrityNames
     public const string ApiProperty = "os_portal_integrity";
 
     /// <summary>Found broken: the data is never served and the customer is told.</summary>
-    public static bool IsFlagged(this ImageIntegrity integrity) => integrity is ImageIntegrity.DataMissing or ImageIntegrity.WrongSize;
+    public static bool IsFlagged(this ImageIntegrity integrity) => integrity is ImageIntegrity.DataMissing or ImageIntegrity.WrongSize or ImageIntegrity.ChecksumMismatch;
 
     /// <summary>The wire name in the Image API's <c>os_portal_integrity</c> ("data_missing").</summary>
     public static string ToApiName(this ImageIntegrity integrity) =>
@@ -36,6 +39,7 @@ public static class ImageIntegrityNames
     {
         ImageIntegrity.DataMissing => "The image store has no data for this image.",
         ImageIntegrity.WrongSize => "The stored data is not the size recorded when it arrived.",
+        ImageIntegrity.ChecksumMismatch => "The stored data no longer matches the SHA-512 computed when it arrived.",
         _ => throw new ArgumentOutOfRangeException(nameof(integrity), integrity, "Only a flagged image has a finding."),
     };
 
@@ -44,6 +48,7 @@ public static class ImageIntegrityNames
     {
         ImageIntegrity.DataMissing => "Data missing",
         ImageIntegrity.WrongSize => "Wrong size",
+        ImageIntegrity.ChecksumMismatch => "Checksum mismatch",
         _ => integrity.ToString(),
     };
 }

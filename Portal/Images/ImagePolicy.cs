@@ -45,8 +45,34 @@ public static class ImagePolicy
         ImageIntegrity.WrongSize =>
             "The image's stored data is not the size it had when it was uploaded (it may be damaged), so it is not served; "
             + "the operator has been told. If you still have the original file, create a new image from it.",
+        ImageIntegrity.ChecksumMismatch =>
+            "The image's stored data no longer matches the checksum it had when it was uploaded (it is damaged), so it is not served; "
+            + "the operator has been told. If you still have the original file, create a new image from it.",
         _ => throw new ArgumentOutOfRangeException(nameof(integrity), integrity, "Only a flagged image is refused."),
     };
+
+    public const string OnlyOperatorVerifies = "Only the platform operator can verify the stored data of images.";
+
+    /// <summary>
+    /// May the caller re-read and re-hash stored image data: only the operator, since a check of a large image reads
+    /// every byte of it from disk and a customer could otherwise keep the store busy on demand.
+    /// </summary>
+    public static Decision DecideIntegrityCheck(this Caller caller) =>
+        caller.IsOperator ? Decision.Allow : Decision.Refuse(RefusalCode.NotAllowed, OnlyOperatorVerifies);
+
+    /// <summary>May the caller verify this image's stored data now (the Verify data button binds to this).</summary>
+    public static Decision DecideIntegrityCheck(this Image image, Caller caller)
+    {
+        if (!caller.CanSee(image))
+        {
+            return Decision.Refuse(RefusalCode.NotFound, new ImageNotFoundException(image.Id).Message);
+        }
+
+        var allowed = caller.DecideIntegrityCheck();
+        return !allowed.Allowed || image.HasData
+            ? allowed
+            : Decision.Refuse(RefusalCode.InvalidState, $"An image that is {image.Status.ToPhrase()} has no stored data to verify.");
+    }
 
     /// <summary>May <paramref name="caller"/> do <paramref name="action"/> to <paramref name="image"/>, and if not, why.</summary>
     public static Decision Decide(this Image image, ImageAction action, Caller caller)

@@ -365,7 +365,7 @@ namespace Portal.Data.Migrations
 
                     b.Property<string>("Integrity")
                         .IsRequired()
-                        .HasMaxLength(16)
+                        .HasMaxLength(24)
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("IntegrityCheckedAt")
