@@ -1,5 +1,7 @@
 using Bunit;
+using Portal.Images;
 using Portal.Images.Details;
+using Portal.Tests.Images.Integrity;
 using Portal.Tests.Support;
 
 namespace Portal.Tests.Components.Details;
@@ -78,5 +80,29 @@ public sealed class DataCardTests : DetailsCardTest
         Assert.Empty(card.FindAll("a[data-testid=download]"));
         Assert.Equal(Portal.Images.ImagePolicy.IntegrityRefusal(Portal.Images.ImageIntegrity.DataMissing),
             card.Find("[data-testid=download-blocked-reason]").TextContent);
+    }
+
+    [Fact]
+    public async Task TheOperatorVerifiesTheDataAndTheCardShowsTheOutcome()
+    {
+        var image = await IntegrityTestImages.AddAsync(Harness, Callers.Operator, "catalog", Harness.Clock.GetUtcNow().UtcDateTime, ImageVisibility.Public);
+        IntegrityTestImages.FlipByte(Path.Combine(Harness.Database.ImagesFolder, image.Id.ToString("D")), at: 42);
+
+        var card = RenderCard<DataCard>(p => p.Add(c => c.Image, image).Add(c => c.Caller, Callers.Operator).Add(c => c.ImageChanged, OnChanged()));
+        Button(card, "Verify data").Click();
+
+        card.WaitForAssertion(() => Assert.Equal(ImageIntegrity.ChecksumMismatch, Assert.Single(Changed).Integrity));
+        Assert.Contains(ImageIntegrity.ChecksumMismatch.Finding(), Snackbars.Single().Message);
+    }
+
+    [Fact]
+    public void ACustomerSeesWhenTheDataWasLastVerifiedButCannotStartACheck()
+    {
+        var image = InMemoryImage(Callers.Alice, size: 1_000_000, virtualSize: 1_000_000);
+
+        var card = RenderCard<DataCard>(p => p.Add(c => c.Image, image).Add(c => c.Caller, Callers.Alice));
+
+        Assert.Equal("2026-11-01 12:00 UTC — Intact", card.Find("[data-testid=last-verified]").TextContent.Trim());
+        Assert.False(HasButton(card, "Verify data"));
     }
 }
