@@ -3,6 +3,8 @@ using Microsoft.Extensions.Options;
 using Portal.Accounts;
 using Portal.Images;
 using Portal.Images.Import;
+using Portal.Images.Integrity;
+using Portal.Tests.Images.Integrity;
 using Portal.Images.Transfer;
 using Portal.Tests.Support;
 
@@ -209,5 +211,24 @@ public sealed class StartupReconciliationTests : IDisposable
         Assert.Empty(Directory.EnumerateFiles(incoming));
         var requeued = await StoredAsync(upload.Id);
         Assert.Equal((ImageStatus.Queued, InterruptedTransfers.Reason), (requeued.Status, requeued.StatusReason));
+    }
+
+    [Fact]
+    public async Task ASizeThatFitsNeitherClearsAChecksumMismatchNorPassesForAFreshVerification()
+    {
+        var rotten = await IntegrityTestImages.AddAsync(_harness, Callers.Operator, "rotten", Now, ImageVisibility.Public);
+        var whole = await IntegrityTestImages.AddAsync(_harness, Callers.Alice, "whole", Now);
+        IntegrityTestImages.FlipByte(FileOf(rotten.Id), at: 1);
+        await _harness.Get<ImageIntegrityChecker>().CheckAsync(Callers.Operator, rotten.Id);
+        var verifiedAt = Now;
+        _harness.Clock.Advance(TimeSpan.FromHours(30));
+
+        var (result, _) = await StartAsync();
+
+        var stillRotten = await StoredAsync(rotten.Id);
+        Assert.Equal((ImageIntegrity.ChecksumMismatch, verifiedAt), (stillRotten.Integrity, stillRotten.IntegrityCheckedAt));
+        Assert.Equal((ImageIntegrity.Intact, whole.IntegrityCheckedAt), ((await StoredAsync(whole.Id)).Integrity, (await StoredAsync(whole.Id)).IntegrityCheckedAt));
+        Assert.Equal(new StartupReconciliation(0, 0, 0, 0, 0, 0, 1, StillChecksumMismatch: 1), result);
+        Assert.EndsWith("1 intact, 1 still flagged for a checksum mismatch.", result.Summary);
     }
 }

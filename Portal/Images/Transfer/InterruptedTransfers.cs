@@ -51,6 +51,7 @@ public static class InterruptedTransfers
         var dataMissing = 0;
         var wrongSize = 0;
         var intact = 0;
+        var checksumMismatch = 0;
         var stored = await db.Images
             .Where(i => i.Status == ImageStatus.Active || i.Status == ImageStatus.Deactivated)
             .ToListAsync(cancellationToken);
@@ -60,6 +61,7 @@ public static class InterruptedTransfers
             {
                 ImageIntegrity.DataMissing => dataMissing++,
                 ImageIntegrity.WrongSize => wrongSize++,
+                ImageIntegrity.ChecksumMismatch => checksumMismatch++,
                 _ => intact++,
             };
         }
@@ -67,10 +69,14 @@ public static class InterruptedTransfers
         await db.SaveChangesAsync(cancellationToken);
 
         var partialFiles = store.RemoveIncompleteWrites();
-        return new StartupReconciliation(uploadsRequeued, importsRestarted, importsRequeued, partialFiles, dataMissing, wrongSize, intact);
+        return new StartupReconciliation(uploadsRequeued, importsRestarted, importsRequeued, partialFiles, dataMissing, wrongSize, intact, checksumMismatch);
     }
 
-    /// <summary>Is the image's stored data there, of the size recorded when it arrived; records the answer on the image.</summary>
+    /// <summary>
+    /// Is the image's stored data there, of the size recorded when it arrived; records the answer on the image. A size
+    /// that fits cannot vouch for the content: it never clears a checksum mismatch, and an image already intact keeps
+    /// the time of its last full verification, so that a portal restarted daily still gets round to re-hashing it.
+    /// </summary>
     public static ImageIntegrity CheckStoredData(Image image, IImageStore store, DateTime now)
     {
         var integrity = store.LengthOf(image.Id) switch
@@ -79,6 +85,11 @@ public static class InterruptedTransfers
             var length when length != image.Size => ImageIntegrity.WrongSize,
             _ => ImageIntegrity.Intact,
         };
+        if (integrity == ImageIntegrity.Intact && image.Integrity is ImageIntegrity.Intact or ImageIntegrity.ChecksumMismatch)
+        {
+            return image.Integrity;
+        }
+
         image.RecordIntegrity(integrity, now);
         return integrity;
     }
@@ -92,13 +103,15 @@ public sealed record StartupReconciliation(
     int PartialFilesRemoved,
     int DataMissing,
     int WrongSize,
-    int Intact)
+    int Intact,
+    int StillChecksumMismatch = 0)
 {
     public string Summary =>
         $"Start-up reconciliation: {Count(UploadsRequeued, "interrupted upload")} put back to queued, "
         + $"{Count(ImportsRestarted, "import")} restarted, {Count(ImportsRequeued, "import")} put back to queued, "
         + $"{Count(PartialFilesRemoved, "partial file")} removed, {Count(DataMissing, "image")} with missing data, "
-        + $"{WrongSize} with the wrong size, {Intact} intact.";
+        + $"{WrongSize} with the wrong size, {Intact} intact"
+        + (StillChecksumMismatch > 0 ? $", {StillChecksumMismatch} still flagged for a checksum mismatch." : ".");
 
     private static string Count(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count} {noun}s";
 }
