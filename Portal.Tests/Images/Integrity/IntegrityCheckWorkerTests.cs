@@ -114,4 +114,17 @@ public sealed class IntegrityCheckWorkerTests : IDisposable
 
         Assert.Equal(ImageIntegrity.Intact, (await StoredAsync(image.Id)).Integrity);
     }
+
+    [Fact]
+    public async Task ALongIntervalStillWakesDailyAndRechecksNothingBeforeItIsDue()
+    {
+        var image = await IntegrityTestImages.AddAsync(_harness, Callers.Alice, "yearly", Now);
+        var worker = Worker(intervalHours: 8_760);
+
+        _time.Advance(TimeSpan.FromDays(100));
+        var sleep = await worker.RunOnceAsync(CancellationToken.None);
+
+        Assert.Equal(TimeSpan.FromDays(1), sleep);
+        Assert.Equal(image.IntegrityCheckedAt, (await StoredAsync(image.Id)).IntegrityCheckedAt);
+    }
 }

@@ -40,6 +40,7 @@ public sealed class IntegrityCheckWorker(
     /// <summary>Checks the images that are due and answers how long to sleep until the next one is.</summary>
     public async Task<TimeSpan> RunOnceAsync(CancellationToken cancellationToken)
     {
+        TimeSpan next;
         try
         {
             var summary = await checker.CheckDueAsync(clock.GetUtcNow().UtcDateTime - Interval, cancellationToken);
@@ -49,18 +50,21 @@ public sealed class IntegrityCheckWorker(
                     "Integrity check: {Checked} images verified, {Intact} intact, {Missing} with missing data, {WrongSize} with the wrong size, {Mismatch} with a checksum mismatch",
                     summary.Checked, summary.Intact, summary.DataMissing, summary.WrongSize, summary.ChecksumMismatch);
             }
+
+            var (any, oldest) = await checker.OldestCheckAsync(cancellationToken);
+            next = !any ? Interval : oldest is { } checkedAt ? checkedAt + Interval - clock.GetUtcNow().UtcDateTime : TimeSpan.Zero;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // A store that cannot be read now (a remount, a full disk) is tried again on the next round.
+            // A store or database that cannot be read now (a remount, a full disk) is tried again later; a background
+            // job that threw would stop the whole portal.
             logger.LogError(e, "The integrity check round failed");
+            next = TimeSpan.FromMinutes(10);
         }
 
-        var (any, oldest) = await checker.OldestCheckAsync(cancellationToken);
-        var now = clock.GetUtcNow().UtcDateTime;
-        var next = !any ? Interval : oldest is { } checkedAt ? checkedAt + Interval - now : TimeSpan.Zero;
-
-        // Never spin: an image that stays due (say, it cannot be read) is retried at most once a minute.
-        return next < TimeSpan.FromMinutes(1) ? TimeSpan.FromMinutes(1) : next > Interval ? Interval : next;
+        // Never spin: an image that stays due (say, it cannot be read) is retried at most once a minute. Waking at least
+        // daily keeps the wait within what a timer accepts, whatever the interval.
+        var longest = Interval < TimeSpan.FromDays(1) ? Interval : TimeSpan.FromDays(1);
+        return next < TimeSpan.FromMinutes(1) ? TimeSpan.FromMinutes(1) : next > longest ? longest : next;
     }
 }
