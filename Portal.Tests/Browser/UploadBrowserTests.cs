@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.Playwright;
 using Portal.Images;
 using Portal.Tests.Support;
@@ -10,12 +9,15 @@ public sealed class UploadFiles : IDisposable
     public UploadFiles()
     {
         // Incompressible data, so that nothing (sparse writes, compression) makes the upload unrealistically cheap.
+        // Seeded, so every run sends the same bytes: fresh random bytes could, once in many thousand runs, carry a
+        // disk format's signature (0x55AA at 510 reads as an MBR) and change what the form detects.
         using (var random = File.Create(Random))
         {
+            var generator = new System.Random(20261130);
             var block = new byte[1 << 20];
             for (var i = 0; i < 96; i++)
             {
-                RandomNumberGenerator.Fill(block);
+                generator.NextBytes(block);
                 random.Write(block);
             }
         }
