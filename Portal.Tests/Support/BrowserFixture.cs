@@ -111,7 +111,8 @@ public class BrowserFixture : IAsyncLifetime
         await page.GetByLabel("Email").FillAsync(email);
         await page.GetByLabel("Password").FillAsync(PortalAppFactory.DemoPassword);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync("**/compute/images**");
+        // The landing page counts once its circuit is up; its "load" event (every icon fetched) can lag on a busy machine.
+        await page.WaitForURLAsync("**/compute/images**", new() { WaitUntil = WaitUntilState.Commit });
         await WaitForCircuitAsync(page);
     }
 
