@@ -311,6 +311,14 @@ public sealed class Image
         Touch(now);
     }
 
+    /// <summary>What the stored data's length alone says (null: no data stored): missing, the wrong size, or intact as far as size goes.</summary>
+    public ImageIntegrity IntegrityBySize(long? storedLength) => storedLength switch
+    {
+        null => ImageIntegrity.DataMissing,
+        var length when length != Size => ImageIntegrity.WrongSize,
+        _ => ImageIntegrity.Intact,
+    };
+
     /// <summary>Records what a check of the stored data found; not an edit, so neither the version nor updated_at move.</summary>
     public void RecordIntegrity(ImageIntegrity integrity, DateTime now)
     {

@@ -145,14 +145,9 @@ public sealed class ImageIntegrityChecker(
 
     private async Task<ImageIntegrity> HashAsync(Image image, CancellationToken cancellationToken)
     {
-        if (store.LengthOf(image.Id) is not { } length)
+        if (image.IntegrityBySize(store.LengthOf(image.Id)) is var bySize and not ImageIntegrity.Intact)
         {
-            return ImageIntegrity.DataMissing;
-        }
-
-        if (length != image.Size)
-        {
-            return ImageIntegrity.WrongSize;
+            return bySize;
         }
 
         await using var data = store.OpenRead(image.Id);

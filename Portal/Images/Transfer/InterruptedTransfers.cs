@@ -79,12 +79,7 @@ public static class InterruptedTransfers
     /// </summary>
     public static ImageIntegrity CheckStoredData(Image image, IImageStore store, DateTime now)
     {
-        var integrity = store.LengthOf(image.Id) switch
-        {
-            null => ImageIntegrity.DataMissing,
-            var length when length != image.Size => ImageIntegrity.WrongSize,
-            _ => ImageIntegrity.Intact,
-        };
+        var integrity = image.IntegrityBySize(store.LengthOf(image.Id));
         if (integrity == ImageIntegrity.Intact && image.Integrity is ImageIntegrity.Intact or ImageIntegrity.ChecksumMismatch)
         {
             return image.Integrity;
