@@ -179,6 +179,7 @@ public static class PortalServiceExtensions
         services.AddScoped<BrowserUploads>();
         services.AddSingleton<ImageService>();
         services.AddSingleton<ImageIntegrityChecker>();
+        services.AddSingleton<IntegrityCheckRequests>();
         services.AddSingleton<DemoCatalogSeeder>();
     }
 

@@ -331,6 +331,21 @@ public sealed class Image
         IntegrityCheckedAt = now;
     }
 
+    /// <summary>
+    /// Data that was found missing or of the wrong size is back at the right size: the size alone cannot vouch for its
+    /// content, so it is unchecked again and first in line for the re-hashing job (no verification time).
+    /// </summary>
+    public void DataReturned()
+    {
+        if (!Integrity.IsFlagged() || Integrity == ImageIntegrity.ChecksumMismatch)
+        {
+            throw new ImageRuleException(RefusalCode.InvalidState, "Only data that was found missing or of the wrong size can come back.");
+        }
+
+        Integrity = ImageIntegrity.Unchecked;
+        IntegrityCheckedAt = null;
+    }
+
     /// <summary>A failed or aborted transfer puts the image back to queued so that the customer can retry.</summary>
     public void AbandonTransfer(string reason, DateTime now)
     {

@@ -27,12 +27,16 @@ public sealed class IntegrityCheckWorkerTests : IDisposable
 
     private string FileOf(Guid id) => Path.Combine(_harness.Database.ImagesFolder, id.ToString("D"));
 
+    private IntegrityCheckRequests? _requests;
+
+    private IntegrityCheckRequests Requests => _requests ??= new IntegrityCheckRequests(_time);
+
     private IntegrityCheckWorker Worker(int intervalHours = 24)
     {
         var options = Options.Create(new PortalOptions { Integrity = { IntervalHours = intervalHours, MaxBytesPerSecond = 1_000_000 } });
         var checker = new ImageIntegrityChecker(
             _harness.Database, _harness.Store, _time, _harness.Events, options, NullLogger<ImageIntegrityChecker>.Instance);
-        return new IntegrityCheckWorker(checker, _time, options, NullLogger<IntegrityCheckWorker>.Instance);
+        return new IntegrityCheckWorker(checker, Requests, _time, options, NullLogger<IntegrityCheckWorker>.Instance);
     }
 
     private async Task<Image> StoredAsync(Guid id)
@@ -102,7 +106,7 @@ public sealed class IntegrityCheckWorkerTests : IDisposable
     }
 
     [Fact]
-    public async Task AnIntervalOfZeroSwitchesTheJobOff()
+    public async Task AnIntervalOfZeroSwitchesThePeriodicCheckOffButTheOperatorsRequestStillRuns()
     {
         var image = await IntegrityTestImages.AddAsync(_harness, Callers.Alice, "ignored", Now);
         IntegrityTestImages.FlipByte(FileOf(image.Id), at: 0);
@@ -110,9 +114,63 @@ public sealed class IntegrityCheckWorkerTests : IDisposable
         using var worker = Worker(intervalHours: 0);
 
         await worker.StartAsync(CancellationToken.None);
-        await worker.ExecuteTask!.WaitAsync(TimeSpan.FromSeconds(10));
-
+        await Task.Delay(300);
         Assert.Equal(ImageIntegrity.Intact, (await StoredAsync(image.Id)).Integrity);
+
+        Requests.Request(Callers.Operator);
+        await Eventually.TrueAsync(() => Requests.Current is { IsFinished: true });
+        await worker.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(ImageIntegrity.ChecksumMismatch, (await StoredAsync(image.Id)).Integrity);
+        Assert.True(worker.ExecuteTask?.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public async Task VerifyAllImagesWakesTheSleepingJobWhichRehashesEveryImageAndReportsProgressAndFindings()
+    {
+        var first = await IntegrityTestImages.AddAsync(_harness, Callers.Alice, "first", Now);
+        var second = await IntegrityTestImages.AddAsync(_harness, Callers.Bob, "second", Now);
+        using var worker = Worker();
+        await worker.StartAsync(CancellationToken.None);
+
+        // Both were verified a moment ago: the periodic job has nothing due for 24 hours, and sleeps.
+        IntegrityTestImages.FlipByte(FileOf(second.Id), at: 10);
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<FullIntegrityCheck>();
+        Requests.Changed += () => seen.Enqueue(Requests.Current!);
+        var requested = Requests.Request(Callers.Operator);
+        await Eventually.TrueAsync(() => Requests.Current is { IsFinished: true });
+        await worker.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(Callers.Operator.Email, requested.RequestedBy);
+        Assert.Equal(new IntegrityCheckSummary(Intact: 1, DataMissing: 0, WrongSize: 0, ChecksumMismatch: 1), Requests.Current!.Found);
+        Assert.Contains(seen, c => c is { StartedAt: not null, Done: 1, Total: 2, FinishedAt: null });
+        Assert.Equal(ImageIntegrity.Intact, (await StoredAsync(first.Id)).Integrity);
+        Assert.Equal(ImageIntegrity.ChecksumMismatch, (await StoredAsync(second.Id)).Integrity);
+    }
+
+    [Fact]
+    public void OnlyTheOperatorMayAskForEveryImageToBeVerified()
+    {
+        var refused = Assert.Throws<RefusedException>(() => Requests.Request(Callers.Alice));
+
+        Assert.Equal(RefusalCode.NotAllowed, refused.Code);
+        Assert.Equal(ImagePolicy.OnlyOperatorVerifies, refused.Message);
+        Assert.Null(Requests.Current);
+    }
+
+    [Fact]
+    public async Task ARequestWhileOneIsWaitingJoinsItAndTheJobRunsOnce()
+    {
+        await IntegrityTestImages.AddAsync(_harness, Callers.Alice, "once", Now);
+
+        var first = Requests.Request(Callers.Operator);
+        var second = Requests.Request(Callers.Operator);
+        await Worker().RunOnceAsync(CancellationToken.None);
+        var afterwards = await Worker().RunOnceAsync(CancellationToken.None);
+
+        Assert.Same(first, second);
+        Assert.Equal(1, Requests.Current!.Found!.Checked);
+        Assert.Equal(TimeSpan.FromHours(24), afterwards);
     }
 
     [Fact]

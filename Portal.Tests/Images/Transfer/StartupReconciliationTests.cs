@@ -117,17 +117,39 @@ public sealed class StartupReconciliationTests : IDisposable
     }
 
     [Fact]
-    public async Task AFileThatCameBackIsIntactAgainAtTheNextStart()
+    public async Task AFileThatCameBackIsUncheckedAndFirstInLineForReHashingNotIntactOnItsSizeAlone()
     {
         var image = await _harness.AddImageAsync(Callers.Alice, "restored", size: 4096);
         var kept = FileOf(image.Id) + ".kept";
         File.Move(FileOf(image.Id), kept);
         await StartAsync();
+        Assert.Equal(ImageIntegrity.DataMissing, (await StoredAsync(image.Id)).Integrity);
         File.Move(kept, FileOf(image.Id));
 
+        var (result, _) = await StartAsync();
+
+        var stored = await StoredAsync(image.Id);
+        Assert.Equal((ImageIntegrity.Unchecked, (DateTime?)null), (stored.Integrity, stored.IntegrityCheckedAt));
+        Assert.Equal(new StartupReconciliation(0, 0, 0, 0, 0, 0, 0, 0, DataReturned: 1), result);
+        Assert.Contains("1 image whose missing or wrong-size data is back, to be re-hashed.", result.Summary);
+    }
+
+    [Fact]
+    public async Task AFileThatCameBackWithOtherBytesOfTheRightSizeIsCaughtByTheReHash()
+    {
+        var image = await _harness.AddImageAsync(Callers.Alice, "swapped", size: 4096);
+        var kept = FileOf(image.Id) + ".kept";
+        File.Move(FileOf(image.Id), kept);
+        await StartAsync();
+        var other = File.ReadAllBytes(kept);
+        other[100] ^= 0xFF;
+        File.WriteAllBytes(FileOf(image.Id), other);
         await StartAsync();
 
-        Assert.Equal(ImageIntegrity.Intact, (await StoredAsync(image.Id)).Integrity);
+        var summary = await _harness.Get<Portal.Images.Integrity.ImageIntegrityChecker>().CheckDueAsync(_harness.Clock.GetUtcNow().UtcDateTime, CancellationToken.None);
+
+        Assert.Equal(1, summary.ChecksumMismatch);
+        Assert.Equal(ImageIntegrity.ChecksumMismatch, (await StoredAsync(image.Id)).Integrity);
     }
 
     [Fact]

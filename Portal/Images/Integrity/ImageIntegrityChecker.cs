@@ -16,6 +16,16 @@ public sealed record IntegrityCheckSummary(int Intact, int DataMissing, int Wron
     public int Flagged => DataMissing + WrongSize + ChecksumMismatch;
 }
 
+/// <summary>The images with stored data by integrity state, for the operator.</summary>
+public sealed record IntegrityOverview(IReadOnlyDictionary<ImageIntegrity, int> Counts, DateTime? OldestCheck)
+{
+    public int Total => Counts.Values.Sum();
+
+    public int Flagged => Counts.Where(c => c.Key.IsFlagged()).Sum(c => c.Value);
+
+    public int this[ImageIntegrity integrity] => Counts.GetValueOrDefault(integrity);
+}
+
 /// <summary>
 /// Re-reads an image's stored data and compares its SHA-512 with the one computed when it arrived, so that bit rot
 /// (or a file replaced behind the portal's back) is noticed before a customer boots from it. The outcome is recorded
@@ -57,7 +67,8 @@ public sealed class ImageIntegrityChecker(
     }
 
     /// <summary>Checks the active and deactivated images last verified at or before <paramref name="verifiedBefore"/>, oldest first.</summary>
-    public async Task<IntegrityCheckSummary> CheckDueAsync(DateTime verifiedBefore, CancellationToken cancellationToken)
+    public async Task<IntegrityCheckSummary> CheckDueAsync(
+        DateTime verifiedBefore, CancellationToken cancellationToken, Action<int, int>? progress = null)
     {
         List<Guid> due;
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
@@ -70,12 +81,15 @@ public sealed class ImageIntegrityChecker(
         }
 
         var found = new Dictionary<ImageIntegrity, int>();
-        foreach (var id in due)
+        progress?.Invoke(0, due.Count);
+        for (var n = 0; n < due.Count; n++)
         {
-            if (await CheckOneAsync(id, cancellationToken) is { } image)
+            if (await CheckOneAsync(due[n], cancellationToken) is { } image)
             {
                 found[image.Integrity] = found.GetValueOrDefault(image.Integrity) + 1;
             }
+
+            progress?.Invoke(n + 1, due.Count);
         }
 
         return new IntegrityCheckSummary(
@@ -83,6 +97,16 @@ public sealed class ImageIntegrityChecker(
             found.GetValueOrDefault(ImageIntegrity.DataMissing),
             found.GetValueOrDefault(ImageIntegrity.WrongSize),
             found.GetValueOrDefault(ImageIntegrity.ChecksumMismatch));
+    }
+
+    /// <summary>How many images with stored data are in each integrity state, and the oldest verification among them.</summary>
+    public async Task<IntegrityOverview> OverviewAsync(Caller caller, CancellationToken cancellationToken = default)
+    {
+        caller.DecideIntegrityCheck().ThrowIfRefused();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var counts = await Stored(db).GroupBy(i => i.Integrity).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
+        var (_, oldest) = await OldestCheckAsync(cancellationToken);
+        return new IntegrityOverview(counts.ToDictionary(c => c.Key, c => c.Count), oldest);
     }
 
     /// <summary>Whether any image has stored data, and when the least recently verified one was verified (null: never).</summary>

@@ -5,10 +5,12 @@ namespace Portal.Images.Integrity;
 
 /// <summary>
 /// Re-hashes every active and deactivated image once per <see cref="IntegrityOptions.IntervalHours"/>, the least
-/// recently verified first, at the checker's read limit; then sleeps until the next image falls due.
+/// recently verified first, at the checker's read limit; then sleeps until the next image falls due, or until the
+/// operator asks for every image to be verified now (which also works with the periodic job switched off).
 /// </summary>
 public sealed class IntegrityCheckWorker(
     ImageIntegrityChecker checker,
+    IntegrityCheckRequests requests,
     TimeProvider clock,
     IOptions<PortalOptions> options,
     ILogger<IntegrityCheckWorker> logger) : BackgroundService
@@ -17,10 +19,10 @@ public sealed class IntegrityCheckWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (Interval <= TimeSpan.Zero)
+        var periodic = Interval > TimeSpan.Zero;
+        if (!periodic)
         {
-            logger.LogInformation("The integrity check job is off (Portal:Integrity:IntervalHours is 0)");
-            return;
+            logger.LogInformation("The periodic integrity check is off (Portal:Integrity:IntervalHours is 0); the operator's Verify all images still runs");
         }
 
         try
@@ -28,7 +30,7 @@ public sealed class IntegrityCheckWorker(
             while (!stoppingToken.IsCancellationRequested)
             {
                 var wait = await RunOnceAsync(stoppingToken);
-                await Task.Delay(wait, clock, stoppingToken);
+                await requests.WaitAsync(periodic ? wait : null, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -37,13 +39,29 @@ public sealed class IntegrityCheckWorker(
         }
     }
 
-    /// <summary>Checks the images that are due and answers how long to sleep until the next one is.</summary>
+    /// <summary>
+    /// Checks the images that are due — all of them verified before the operator's request, if one is waiting — and
+    /// answers how long to sleep until the next one is.
+    /// </summary>
     public async Task<TimeSpan> RunOnceAsync(CancellationToken cancellationToken)
     {
+        var full = requests.Take();
+        if (full is null && Interval <= TimeSpan.Zero)
+        {
+            return TimeSpan.FromDays(1);
+        }
+
         TimeSpan next;
         try
         {
-            var summary = await checker.CheckDueAsync(clock.GetUtcNow().UtcDateTime - Interval, cancellationToken);
+            var verifiedBefore = full?.RequestedAt ?? clock.GetUtcNow().UtcDateTime - Interval;
+            var summary = await checker.CheckDueAsync(
+                verifiedBefore, cancellationToken, full is null ? null : (done, total) => requests.Progress(full, done, total));
+            if (full is not null)
+            {
+                requests.Finished(full, summary);
+            }
+
             if (summary.Checked > 0)
             {
                 logger.LogInformation(
@@ -59,12 +77,17 @@ public sealed class IntegrityCheckWorker(
             // A store or database that cannot be read now (a remount, a full disk) is tried again later; a background
             // job that threw would stop the whole portal.
             logger.LogError(e, "The integrity check round failed");
+            if (full is not null)
+            {
+                requests.Failed(full, "The check stopped because the image store or the database could not be read; see the portal's log. Ask again later.");
+            }
+
             next = TimeSpan.FromMinutes(10);
         }
 
         // Never spin: an image that stays due (say, it cannot be read) is retried at most once a minute. Waking at least
         // daily keeps the wait within what a timer accepts, whatever the interval.
-        var longest = Interval < TimeSpan.FromDays(1) ? Interval : TimeSpan.FromDays(1);
+        var longest = Interval > TimeSpan.Zero && Interval < TimeSpan.FromDays(1) ? Interval : TimeSpan.FromDays(1);
         return next < TimeSpan.FromMinutes(1) ? TimeSpan.FromMinutes(1) : next > longest ? longest : next;
     }
 }

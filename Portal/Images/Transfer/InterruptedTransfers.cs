@@ -52,6 +52,7 @@ public static class InterruptedTransfers
         var wrongSize = 0;
         var intact = 0;
         var checksumMismatch = 0;
+        var dataReturned = 0;
         var stored = await db.Images
             .Where(i => i.Status == ImageStatus.Active || i.Status == ImageStatus.Deactivated)
             .ToListAsync(cancellationToken);
@@ -62,6 +63,7 @@ public static class InterruptedTransfers
                 ImageIntegrity.DataMissing => dataMissing++,
                 ImageIntegrity.WrongSize => wrongSize++,
                 ImageIntegrity.ChecksumMismatch => checksumMismatch++,
+                ImageIntegrity.Unchecked => dataReturned++,
                 _ => intact++,
             };
         }
@@ -69,12 +71,13 @@ public static class InterruptedTransfers
         await db.SaveChangesAsync(cancellationToken);
 
         var partialFiles = store.RemoveIncompleteWrites();
-        return new StartupReconciliation(uploadsRequeued, importsRestarted, importsRequeued, partialFiles, dataMissing, wrongSize, intact, checksumMismatch);
+        return new StartupReconciliation(uploadsRequeued, importsRestarted, importsRequeued, partialFiles, dataMissing, wrongSize, intact, checksumMismatch, dataReturned);
     }
 
     /// <summary>
     /// Is the image's stored data there, of the size recorded when it arrived; records the answer on the image. A size
-    /// that fits cannot vouch for the content: it never clears a checksum mismatch, and an image already intact keeps
+    /// that fits cannot vouch for the content: it never clears a checksum mismatch, data that was missing or of the
+    /// wrong size and is back is only unchecked (the re-hashing job takes it first), and an image already intact keeps
     /// the time of its last full verification, so that a portal restarted daily still gets round to re-hashing it.
     /// </summary>
     public static ImageIntegrity CheckStoredData(Image image, IImageStore store, DateTime now)
@@ -83,6 +86,12 @@ public static class InterruptedTransfers
         if (integrity == ImageIntegrity.Intact && image.Integrity is ImageIntegrity.Intact or ImageIntegrity.ChecksumMismatch)
         {
             return image.Integrity;
+        }
+
+        if (integrity == ImageIntegrity.Intact && image.Integrity is ImageIntegrity.DataMissing or ImageIntegrity.WrongSize)
+        {
+            image.DataReturned();
+            return ImageIntegrity.Unchecked;
         }
 
         image.RecordIntegrity(integrity, now);
@@ -99,14 +108,16 @@ public sealed record StartupReconciliation(
     int DataMissing,
     int WrongSize,
     int Intact,
-    int StillChecksumMismatch = 0)
+    int StillChecksumMismatch = 0,
+    int DataReturned = 0)
 {
     public string Summary =>
         $"Start-up reconciliation: {Count(UploadsRequeued, "interrupted upload")} put back to queued, "
         + $"{Count(ImportsRestarted, "import")} restarted, {Count(ImportsRequeued, "import")} put back to queued, "
         + $"{Count(PartialFilesRemoved, "partial file")} removed, {Count(DataMissing, "image")} with missing data, "
         + $"{WrongSize} with the wrong size, {Intact} intact"
-        + (StillChecksumMismatch > 0 ? $", {StillChecksumMismatch} still flagged for a checksum mismatch." : ".");
+        + (StillChecksumMismatch > 0 ? $", {StillChecksumMismatch} still flagged for a checksum mismatch" : "")
+        + (DataReturned > 0 ? $", {Count(DataReturned, "image")} whose missing or wrong-size data is back, to be re-hashed." : ".");
 
     private static string Count(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count} {noun}s";
 }
