@@ -36,7 +36,7 @@ public sealed class RecentlyDeletedBrowserTests(BrowserFixture browser) : IClass
         await Assertions.Expect(table.GetByRole(AriaRole.Link, new() { Name = name })).ToBeVisibleAsync();
         await Assertions.Expect(table).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"Restorable for 2[34] h"));
 
-        await table.GetByRole(AriaRole.Button, new() { Name = $"Restore image {name}" }).ClickAsync();
+        await table.GetByRole(AriaRole.Button, new() { Name = $"Restore image: {name}" }).ClickAsync();
         await Assertions.Expect(page.GetByText($"“{name}” is restored: active again, with its data.")).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByTestId("recently-deleted-empty")).ToBeVisibleAsync();
 

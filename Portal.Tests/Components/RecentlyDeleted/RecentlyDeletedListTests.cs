@@ -47,7 +47,8 @@ public sealed class RecentlyDeletedListTests : PortalComponentTest
         Assert.Equal("Restorable for 23 h 12 min", list.Find("[data-testid=time-left]").TextContent.Trim());
         Assert.False(Button(list, "Restore image").HasAttribute("disabled"));
         Assert.False(Button(list, "Delete permanently").HasAttribute("disabled"));
-        Assert.Equal("Restore image ubuntu-22", Button(list, "Restore image").GetAttribute("aria-label"));
+        Assert.Equal("Restore image: ubuntu-22", Button(list, "Restore image").GetAttribute("aria-label"));
+        Assert.Equal("Delete permanently: ubuntu-22", Button(list, "Delete permanently").GetAttribute("aria-label"));
     }
 
     [Fact]
