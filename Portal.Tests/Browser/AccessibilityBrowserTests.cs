@@ -23,6 +23,7 @@ public sealed class AccessibilityBrowser : BrowserFixture, IAsyncLifetime
     public const string FailedImport = "legacy-appliance";
     public const string Uploading = "ci-runner-next";
     public const string DeactivatedPublic = "CentOS Stream 10";
+    public const string RecentlyDeleted = "ci-runner";
 
     /// <summary>The seeded images' ids by name.</summary>
     public Dictionary<string, Guid> Ids { get; } = [];
@@ -46,6 +47,7 @@ public sealed class AccessibilityBrowser : BrowserFixture, IAsyncLifetime
             image.Kill("The image server answered 404 Not Found.", now);
         });
         await ChangeAsync(await CreateAsync(images, alice, Uploading), image => image.BeginTransfer(alice, ImageStatus.Saving, now));
+        Ids[RecentlyDeleted] = (await images.DeleteAsync(alice, (await App.FindImageAsync(RecentlyDeleted)).Id)).Id;
 
         var op = await App.CallerAsync("operator@demo.local");
         Ids[DeactivatedPublic] = (await images.DeactivateAsync(op, (await App.FindImageAsync(DeactivatedPublic)).Id)).Id;
@@ -120,6 +122,15 @@ public sealed class AccessibilityBrowserTests(AccessibilityBrowser browser, ITes
         await customer.GetByRole(AriaRole.Tab, new() { Name = "Public images" }).ClickAsync();
         await Assertions.Expect(customer.GetByRole(AriaRole.Link, new() { Name = "Debian 13" })).ToBeVisibleAsync();
         await AuditAsync(customer, "Public images", dark);
+
+        await customer.GotoAsync("/compute/images?tab=deleted");
+        await BrowserFixture.WaitForCircuitAsync(customer);
+        await Assertions.Expect(customer.GetByRole(AriaRole.Button, new() { Name = $"Restore image: {AccessibilityBrowser.RecentlyDeleted}" })).ToBeVisibleAsync();
+        await AuditAsync(customer, "Recently deleted", dark);
+
+        await OpenDetailsAsync(customer, AccessibilityBrowser.RecentlyDeleted);
+        await Assertions.Expect(customer.GetByTestId("pending-delete-alert")).ToBeVisibleAsync();
+        await AuditAsync(customer, "details of a recently deleted image", dark);
 
         await OpenDetailsAsync(customer, AccessibilityBrowser.RefusedUpload);
         await Assertions.Expect(customer.GetByTestId("status-reason")).ToBeVisibleAsync();

@@ -42,8 +42,13 @@ public sealed class ProtectAndDeleteBrowserTests(BrowserFixture browser) : IClas
         // Each step waits on its own, so that a slow machine's failure names the step: the dialog closes, the
         // confirmation appears, then the list.
         await Assertions.Expect(dialog).ToBeHiddenAsync();
-        await Assertions.Expect(page.GetByText("“ci-runner” was deleted.")).ToBeVisibleAsync();
-        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/compute/images$"));
+        await Assertions.Expect(page.GetByText("“ci-runner” was moved to Recently deleted; you can restore it there for 24 hours.")).ToBeVisibleAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/compute/images\\?tab=deleted$"));
+        await Assertions.Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Recently deleted" })).ToHaveAttributeAsync("aria-selected", "true");
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "ci-runner" })).ToBeVisibleAsync();
+
+        // It has left the private list.
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Private images" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "web-frontend-golden" })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "ci-runner" })).ToHaveCountAsync(0);
     }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Portal.Images;
 using Portal.Tests.Support;
 
@@ -79,13 +80,23 @@ public sealed class OpenStackClientImageTests(KestrelPortal portal) : IClassFixt
         var tagged = await cli.OpenStackJsonAsync("image", "list", "--tag", "t1");
         Assert.Equal([id.ToString()], tagged.EnumerateArray().Select(i => i.GetProperty("ID").GetString()));
 
-        // image delete: gone for the client and for the portal, data included.
+        // image delete: gone from the client's list; the data waits in Recently deleted, and the owner's show says pending_delete.
         await cli.OpenStackAsync("image", "delete", id.ToString());
+        Assert.Equal(ImageStatus.PendingDelete, (await portal.ImageAsync(id)).Status);
+        Assert.True(File.Exists(Path.Combine(portal.ImagesFolder, id.ToString())));
+        Assert.Equal("pending_delete", (await cli.OpenStackJsonAsync("image", "show", id.ToString())).GetProperty("status").GetString());
+        Assert.DoesNotContain((await cli.OpenStackJsonAsync("image", "list")).EnumerateArray(), i => i.GetProperty("ID").GetString() == id.ToString());
+
+        // Deleting it again answers 404 as for a deleted image (which the SDK's delete ignores): the data stays, and
+        // goes only by Delete permanently (or the scrubber).
+        await cli.TryOpenStackAsync("image", "delete", id.ToString());
+        Assert.Equal(ImageStatus.PendingDelete, (await portal.ImageAsync(id)).Status);
+        Assert.True(File.Exists(Path.Combine(portal.ImagesFolder, id.ToString())));
+        await portal.Services.GetRequiredService<ImageService>().DeletePermanentlyAsync(await portal.CallerAsync("alice@demo.local"), id);
         Assert.Equal(ImageStatus.Deleted, (await portal.ImageAsync(id)).Status);
         Assert.False(File.Exists(Path.Combine(portal.ImagesFolder, id.ToString())));
         var missing = await cli.TryOpenStackAsync("image", "show", id.ToString());
         Assert.False(missing.Succeeded, "A deleted image is still shown: " + missing);
-        Assert.DoesNotContain((await cli.OpenStackJsonAsync("image", "list")).EnumerateArray(), i => i.GetProperty("ID").GetString() == id.ToString());
     }
 
     /// <summary>openstack prints custom properties in a <c>properties</c> object.</summary>

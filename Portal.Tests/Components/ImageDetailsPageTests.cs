@@ -91,12 +91,14 @@ public sealed class ImageDetailsPageTests : PortalComponentTest
         Button(page, "Delete image").Click();
 
         dialogs.WaitForAssertion(() => Assert.Contains("doomed-image", dialogs.Find(".mud-dialog").TextContent));
+        Assert.Contains("You can restore it from Recently deleted for 24 hours", dialogs.Find(".mud-dialog").TextContent);
         Assert.Equal(ImageStatus.Active, (await Harness.Service.GetAsync(Callers.Alice, image.Id)).Status);
         dialogs.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == "Delete").Click();
 
-        page.WaitForAssertion(() => Assert.EndsWith("/compute/images", Services.GetRequiredService<NavigationManager>().Uri));
-        await Assert.ThrowsAsync<ImageNotFoundException>(() => Harness.Service.GetAsync(Callers.Alice, image.Id));
-        Assert.False(Harness.Store.Exists(image.Id));
+        // It went to Recently deleted, and the page says so by going there.
+        page.WaitForAssertion(() => Assert.EndsWith("/compute/images?tab=deleted", Services.GetRequiredService<NavigationManager>().Uri));
+        Assert.Equal(ImageStatus.PendingDelete, (await Harness.Service.GetAsync(Callers.Alice, image.Id)).Status);
+        Assert.True(Harness.Store.Exists(image.Id));
     }
 
     [Fact]
@@ -189,7 +191,7 @@ public sealed class ImageDetailsPageTests : PortalComponentTest
     }
 
     [Fact]
-    public async Task DeletionElsewhereLeavesForTheImageList()
+    public async Task DeletionElsewhereShowsTheImageAsRecentlyDeletedThenAPermanentDeletionLeavesForTheImageList()
     {
         var image = await Harness.AddImageAsync(Callers.Alice, "short-lived");
         RenderProviders();
@@ -197,6 +199,12 @@ public sealed class ImageDetailsPageTests : PortalComponentTest
         page.WaitForAssertion(() => Assert.Contains("short-lived", page.Find("h1").TextContent));
 
         await Harness.Service.DeleteAsync(Callers.AliceColleague, image.Id);
+
+        page.WaitForAssertion(() => Assert.Contains("It can be restored for 24 h", page.Find("[data-testid=pending-delete-alert]").TextContent));
+        Assert.Contains("Pending delete", page.Find(".portal-status-chip").TextContent);
+        Assert.DoesNotContain(page.FindAll("button"), b => b.TextContent.Trim() == "Delete image");
+
+        await Harness.Service.DeletePermanentlyAsync(Callers.AliceColleague, image.Id);
 
         page.WaitForAssertion(() => Assert.EndsWith("/compute/images", Services.GetRequiredService<NavigationManager>().Uri));
     }

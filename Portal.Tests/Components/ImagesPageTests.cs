@@ -9,14 +9,14 @@ namespace Portal.Tests.Components;
 public sealed class ImagesPageTests : PortalComponentTest
 {
     [Fact]
-    public void PageOffersPrivateAndPublicTabs()
+    public void PageOffersPrivatePublicAndRecentlyDeletedTabs()
     {
         RenderProviders();
 
         var page = Render<ImagesPage>();
 
         var tabs = page.FindAll("[role=tab]").Select(t => t.TextContent.Trim()).ToArray();
-        Assert.Equal(["Private images", "Public images"], tabs);
+        Assert.Equal(["Private images", "Public images", "Recently deleted"], tabs);
         Assert.Equal("Images", page.Find("h1").TextContent.Trim());
     }
 

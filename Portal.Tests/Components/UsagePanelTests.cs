@@ -49,10 +49,20 @@ public sealed class UsagePanelTests : PortalComponentTest
         RenderProviders();
         var panel = Render<UsagePanel>();
         panel.WaitForAssertion(() => Assert.Equal("3 GB", panel.Find("[data-testid=usage-current]").TextContent.Trim()));
+        Assert.Empty(panel.FindAll("[data-testid=usage-pending-delete]"));
 
+        // Recently deleted data still counts, and the panel says where it is and how to free it.
         await Harness.Service.DeleteAsync(Callers.AliceColleague, doomed.Id);
 
+        panel.WaitForAssertion(() => Assert.Equal(
+            "Includes 1 GB in Recently deleted, counted until it is removed; delete permanently to free it now.",
+            Normalize(panel.Find("[data-testid=usage-pending-delete]").TextContent)));
+        Assert.Equal("3 GB", panel.Find("[data-testid=usage-current]").TextContent.Trim());
+
+        await Harness.Service.DeletePermanentlyAsync(Callers.AliceColleague, doomed.Id);
+
         panel.WaitForAssertion(() => Assert.Equal("2 GB", panel.Find("[data-testid=usage-current]").TextContent.Trim()));
+        Assert.Empty(panel.FindAll("[data-testid=usage-pending-delete]"));
     }
 
     private static string Normalize(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));

@@ -44,8 +44,12 @@ public sealed class QuotaAndOperatorHttpTests(QuotaPortal portal) : IClassFixtur
         Assert.Equal(ImageStatus.Queued, stored.Status);
         Assert.Equal("This upload would take your private images to 30 MB; your quota is 30 MB.", stored.StatusReason);
 
-        // Deleting frees the room again.
-        await portal.Services.GetRequiredService<ImageService>().DeleteAsync(await portal.CallerAsync("bob@demo.local"), exact.Id);
+        // Deleting keeps the data (and its room) in Recently deleted; deleting it permanently frees the room again.
+        var images = portal.Services.GetRequiredService<ImageService>();
+        var bob = await portal.CallerAsync("bob@demo.local");
+        await images.DeleteAsync(bob, exact.Id);
+        Assert.Equal(Quota, await StoredAsync("bob@demo.local"));
+        await images.DeletePermanentlyAsync(bob, exact.Id);
         Assert.Equal(Quota - room, await StoredAsync("bob@demo.local"));
     }
 

@@ -14,7 +14,8 @@ namespace Portal.Tests.Images;
 /// | operator | every status but deleted | never           | every status but deleted | every status but deleted |
 ///
 /// Each cell is checked, for every status, through the lists (Private images / Public images tabs), the
-/// details lookup, the in-memory policy and live events: all four must give the same answer.
+/// details lookup, the in-memory policy and live events: all four must give the same answer. A pending-delete image
+/// the caller sees is listed only under Recently deleted, never on the other two tabs.
 /// </summary>
 [Trait(TestCategories.Category, TestCategories.Integration)]
 public sealed class ImageAccessTests : IDisposable
@@ -79,8 +80,10 @@ public sealed class ImageAccessTests : IDisposable
 
         var tab = cell is Cell.OwnPrivate or Cell.OthersPrivate ? ImageScope.Private : ImageScope.Public;
         var otherTab = tab == ImageScope.Private ? ImageScope.Public : ImageScope.Private;
-        Assert.Equal(expected, await ListsAsync(caller, tab, image.Id));
+        var pending = status == ImageStatus.PendingDelete;
+        Assert.Equal(expected && !pending, await ListsAsync(caller, tab, image.Id));
         Assert.False(await ListsAsync(caller, otherTab, image.Id));
+        Assert.Equal(expected && pending, await ListsAsync(caller, ImageScope.RecentlyDeleted, image.Id));
         Assert.Equal(expected, await DetailsShowAsync(caller, image.Id));
         Assert.Equal(expected, caller.CanSee(image));
         Assert.Equal(expected, ImageChange.Of(image).IsVisibleTo(caller));

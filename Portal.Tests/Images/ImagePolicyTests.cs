@@ -63,7 +63,7 @@ public sealed class ImagePolicyTests
         image.SetProtected(Callers.Alice, true, Now);
 
         var decision = image.Decide(ImageAction.Delete, Callers.Alice);
-        var refusal = Assert.Throws<ImageRuleException>(() => image.Delete(Callers.Alice, Now));
+        var refusal = Assert.Throws<ImageRuleException>(() => image.Delete(Callers.Alice, Now, TimeSpan.FromHours(24)));
 
         Assert.Equal(RefusalCode.Protected, decision.Refusal!.Code);
         Assert.Equal(decision.Refusal, refusal.Refusal);

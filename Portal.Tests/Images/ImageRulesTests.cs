@@ -38,7 +38,7 @@ public sealed class ImageRulesTests
     {
         var image = ActiveImage(Callers.Alice, isProtected: true);
 
-        var refusal = Assert.Throws<ImageRuleException>(() => image.Delete(Callers.Alice, Now));
+        var refusal = Assert.Throws<ImageRuleException>(() => image.Delete(Callers.Alice, Now, TimeSpan.FromHours(24)));
 
         Assert.Contains("Unprotect it first", refusal.Message);
         Assert.Equal(ImageStatus.Active, image.Status);
@@ -46,15 +46,16 @@ public sealed class ImageRulesTests
     }
 
     [Fact]
-    public void UnprotectedImageCanBeDeletedAndKeepsItsRowAsDeleted()
+    public void UnprotectedImageWithDataCanBeDeletedAndWaitsInRecentlyDeleted()
     {
         var image = ActiveImage(Callers.Alice, isProtected: true);
         image.SetProtected(Callers.Alice, false, Now);
 
-        image.Delete(Callers.Alice, Now.AddMinutes(1));
+        image.Delete(Callers.Alice, Now.AddMinutes(1), TimeSpan.FromHours(24));
 
-        Assert.Equal(ImageStatus.Deleted, image.Status);
-        Assert.Equal(Now.AddMinutes(1), image.DeletedAt);
+        Assert.Equal(ImageStatus.PendingDelete, image.Status);
+        Assert.Equal(Now.AddMinutes(1).AddHours(24), image.RestorableUntil);
+        Assert.Null(image.DeletedAt);
     }
 
     [Theory]
@@ -108,7 +109,7 @@ public sealed class ImageRulesTests
 
         Assert.False(Callers.Bob.CanSee(image));
         Assert.Throws<ImageNotFoundException>(() => image.SetProtected(Callers.Bob, true, Now));
-        Assert.Throws<ImageNotFoundException>(() => image.Delete(Callers.Bob, Now));
+        Assert.Throws<ImageNotFoundException>(() => image.Delete(Callers.Bob, Now, TimeSpan.FromHours(24)));
         Assert.False(image.IsProtected);
         Assert.Equal(ImageStatus.Active, image.Status);
     }
@@ -142,7 +143,7 @@ public sealed class ImageRulesTests
         var refusal = Assert.Throws<ImageRuleException>(() => image.UpdateMetadata(Callers.Alice, metadata, Now));
         Assert.Contains("operator", refusal.Message);
         Assert.Throws<ImageRuleException>(() => image.SetProtected(Callers.Alice, true, Now));
-        Assert.Throws<ImageRuleException>(() => image.Delete(Callers.Alice, Now));
+        Assert.Throws<ImageRuleException>(() => image.Delete(Callers.Alice, Now, TimeSpan.FromHours(24)));
 
         image.UpdateMetadata(Callers.Operator, metadata, Now);
         Assert.Equal("renamed", image.Name);

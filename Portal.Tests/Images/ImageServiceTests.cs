@@ -162,20 +162,36 @@ public sealed class ImageServiceTests : IDisposable
     }
 
     [Fact]
-    public async Task DeleteRemovesTheDataAndKeepsTheRowAsDeleted()
+    public async Task DeleteOfAnImageWithDataKeepsTheDataAndMovesItToRecentlyDeleted()
     {
         var image = await _harness.AddImageAsync(Callers.Alice, "doomed");
         Assert.True(_harness.Store.Exists(image.Id));
 
         await Service.DeleteAsync(Callers.Alice, image.Id);
 
-        Assert.False(_harness.Store.Exists(image.Id));
+        Assert.True(_harness.Store.Exists(image.Id));
+        await using var db = _harness.Database.CreateDbContext();
+        var row = await db.Images.SingleAsync(i => i.Id == image.Id);
+        Assert.Equal(ImageStatus.PendingDelete, row.Status);
+        Assert.Null(row.DeletedAt);
+        Assert.Equal(ImageStatus.PendingDelete, (await Service.GetAsync(Callers.Alice, image.Id)).Status);
+        Assert.Empty((await Service.ListAsync(Callers.Alice, new ImageQuery())).Items);
+        Assert.Equal([image.Id], (await Service.ListRecentlyDeletedAsync(Callers.Alice)).Select(i => i.Id));
+    }
+
+    [Fact]
+    public async Task DeleteOfAnImageWithoutDataRemovesItAtOnceAndKeepsTheRowAsDeleted()
+    {
+        var image = await _harness.AddImageAsync(Callers.Alice, "never-uploaded", active: false);
+
+        await Service.DeleteAsync(Callers.Alice, image.Id);
+
         await using var db = _harness.Database.CreateDbContext();
         var row = await db.Images.SingleAsync(i => i.Id == image.Id);
         Assert.Equal(ImageStatus.Deleted, row.Status);
         Assert.NotNull(row.DeletedAt);
         await Assert.ThrowsAsync<ImageNotFoundException>(() => Service.GetAsync(Callers.Alice, image.Id));
-        Assert.Empty((await Service.ListAsync(Callers.Alice, new ImageQuery())).Items);
+        Assert.Empty(await Service.ListRecentlyDeletedAsync(Callers.Alice));
     }
 
     [Fact]
@@ -200,7 +216,8 @@ public sealed class ImageServiceTests : IDisposable
         await Service.SetProtectedAsync(Callers.Alice, image.Id, false);
         await Service.DeleteAsync(Callers.Alice, image.Id);
 
-        await Assert.ThrowsAsync<ImageNotFoundException>(() => Service.GetAsync(Callers.Alice, image.Id));
+        Assert.Equal(ImageStatus.PendingDelete, (await Service.GetAsync(Callers.Alice, image.Id)).Status);
+        Assert.Empty((await Service.ListAsync(Callers.Alice, new ImageQuery())).Items);
     }
 
     [Fact]

@@ -5,7 +5,7 @@ namespace Portal.Tests.Images;
 [Trait(TestCategories.Category, TestCategories.Unit)]
 public sealed class ImageStatusTransitionTests
 {
-    // Glance's table (plus importing → killed), written out independently of the production code so that a change to either is noticed.
+    // Glance's table (plus importing → killed, and Recently deleted's deactivated ⇄ pending_delete), written out independently of the production code so that a change to either is noticed.
     private static readonly (ImageStatus From, ImageStatus To)[] Allowed =
     [
         (ImageStatus.Queued, ImageStatus.Saving), (ImageStatus.Queued, ImageStatus.Importing),
@@ -19,6 +19,7 @@ public sealed class ImageStatusTransitionTests
         (ImageStatus.Killed, ImageStatus.Deleted),
         (ImageStatus.PendingDelete, ImageStatus.Deleted), (ImageStatus.PendingDelete, ImageStatus.Active),
         (ImageStatus.Deactivated, ImageStatus.Active), (ImageStatus.Deactivated, ImageStatus.Deleted),
+        (ImageStatus.Deactivated, ImageStatus.PendingDelete), (ImageStatus.PendingDelete, ImageStatus.Deactivated), // Portal's Recently deleted
     ];
 
     public static TheoryData<ImageStatus, ImageStatus> EveryPair()

@@ -13,4 +13,16 @@ public static class Eventually
 
         Assert.True(condition());
     }
+
+    /// <summary>The same, for a condition that reads the database.</summary>
+    public static async Task TrueAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!await condition() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.True(await condition());
+    }
 }

@@ -141,4 +141,12 @@ public sealed class ImageLimitOptions
 
     /// <summary>How long after the page issued it an upload token may start an upload; a running upload is never cut.</summary>
     public int UploadTokenLifetimeMinutes { get; set; } = 10;
+
+    /// <summary>How long a deleted image with data waits in Recently deleted (pending delete), restorable, before its data is removed.</summary>
+    public double RestoreWindowHours { get; set; } = 24;
+
+    /// <summary>How often the scrubber looks for recently deleted images whose restore window has passed.</summary>
+    public int ScrubIntervalMinutes { get; set; } = 15;
+
+    public TimeSpan RestoreWindow => TimeSpan.FromHours(RestoreWindowHours);
 }

@@ -44,6 +44,11 @@ public sealed class PortalOptionsValidator : AbstractValidator<PortalOptions>, I
             .InclusiveBetween(1, 86_400).WithMessage("Portal:Images:MinRateWindowSeconds must be between 1 and 86400 seconds.");
         RuleFor(o => o.Images.UploadTokenLifetimeMinutes)
             .InclusiveBetween(1, 1440).WithMessage("Portal:Images:UploadTokenLifetimeMinutes must be between 1 and 1440 minutes.");
+        RuleFor(o => o.Images.RestoreWindowHours)
+            .Must(hours => hours > 0 && hours <= 8_760)
+            .WithMessage("Portal:Images:RestoreWindowHours must be more than 0 and at most 8760 hours (a year).");
+        RuleFor(o => o.Images.ScrubIntervalMinutes)
+            .InclusiveBetween(1, 1440).WithMessage("Portal:Images:ScrubIntervalMinutes must be between 1 and 1440 minutes.");
         RuleFor(o => o.SignIn.PermitLimit)
             .GreaterThan(0).WithMessage("Portal:SignIn:PermitLimit must be a positive number of attempts.");
         RuleForEach(o => o.ForwardedHeaders.KnownProxies)

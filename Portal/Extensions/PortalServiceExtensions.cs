@@ -46,6 +46,7 @@ public static class PortalServiceExtensions
         AddForwardedHeaders(services, portal.ForwardedHeaders);
         services.AddHostedService<UrlImportWorker>();
         services.AddHostedService<IntegrityCheckWorker>();
+        services.AddHostedService<Portal.Images.RecentlyDeleted.RecentlyDeletedScrubber>();
         services.AddPortalOpenApi();
         return builder;
     }

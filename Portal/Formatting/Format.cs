@@ -37,4 +37,26 @@ public static class Format
         utc is { } value ? value.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture) : "—";
 
     public static string Date(DateTime utc) => utc.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    /// <summary>A time left, to the minute: "23 h 12 min", "12 min", "3 d 4 h"; "less than a minute" near the end.</summary>
+    public static string Duration(TimeSpan span)
+    {
+        if (span < TimeSpan.FromMinutes(1))
+        {
+            return "less than a minute";
+        }
+
+        var minutes = (long)span.TotalMinutes;
+        var (days, hours, rest) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+        return minutes switch
+        {
+            < 60 => $"{minutes} min",
+            < 48 * 60 => rest == 0 ? $"{minutes / 60} h" : $"{minutes / 60} h {rest} min",
+            _ => hours == 0 ? $"{days} d" : $"{days} d {hours} h",
+        };
+    }
+
+    /// <summary>A configured period in hours: "24 hours", "1 hour", "1.5 hours".</summary>
+    public static string Hours(TimeSpan span) =>
+        span.TotalHours == 1 ? "1 hour" : string.Create(CultureInfo.InvariantCulture, $"{span.TotalHours:0.##} hours");
 }

@@ -47,6 +47,12 @@ public sealed class Image
     public DateTime UpdatedAt { get; private set; }
     public DateTime? DeletedAt { get; private set; }
 
+    /// <summary>The status a pending-delete image had before it was deleted, and gets back when it is restored.</summary>
+    public ImageStatus? StatusBeforeDelete { get; private set; }
+
+    /// <summary>Until when a pending-delete image can be restored; after that the scrubber removes its data.</summary>
+    public DateTime? RestorableUntil { get; private set; }
+
     /// <summary>When the data was stored: from then until deletion the image occupies (and is billed for) storage.</summary>
     public DateTime? ActivatedAt { get; private set; }
 
@@ -218,11 +224,70 @@ public sealed class Image
         Touch(now);
     }
 
-    /// <summary>Marks the image deleted; the row stays for history, the caller removes the data.</summary>
-    public void Delete(Caller caller, DateTime now)
+    /// <summary>
+    /// Deletes the image. One with data goes to pending_delete and keeps its data until <paramref name="restoreWindow"/>
+    /// has passed (Recently deleted: it can be restored until then); one without data is deleted at once, and the caller
+    /// removes whatever partial data there was. The row stays for history either way.
+    /// </summary>
+    public void Delete(Caller caller, DateTime now, TimeSpan restoreWindow)
     {
         this.Enforce(ImageAction.Delete, caller);
+        if (Status is ImageStatus.Active or ImageStatus.Deactivated)
+        {
+            var before = Status;
+            TransitionTo(ImageStatus.PendingDelete, now);
+            StatusBeforeDelete = before;
+            RestorableUntil = now + restoreWindow;
+            return;
+        }
+
+        MarkDeleted(now);
+    }
+
+    /// <summary>Can the image still be restored at <paramref name="now"/>.</summary>
+    public bool IsRestorable(DateTime now) => Status == ImageStatus.PendingDelete && RestorableUntil is { } until && now < until;
+
+    /// <summary>How long a pending-delete image can still be restored (zero once the window has passed); null for any other.</summary>
+    public TimeSpan? RestorableFor(DateTime now) =>
+        Status == ImageStatus.PendingDelete && RestorableUntil is { } until ? (until > now ? until - now : TimeSpan.Zero) : null;
+
+    /// <summary>Brings a pending-delete image back to the status it had, with its data and checksums untouched.</summary>
+    public void Restore(Caller caller, DateTime now)
+    {
+        this.Enforce(ImageAction.Restore, caller, now);
+        TransitionTo(StatusBeforeDelete ?? ImageStatus.Active, now);
+        StatusBeforeDelete = null;
+        RestorableUntil = null;
+    }
+
+    /// <summary>
+    /// Deletes the image for good now, skipping the restore window: the customer's Delete permanently in Recently
+    /// deleted, or the operator's purge of any image. The row is marked first; the caller then removes the data.
+    /// </summary>
+    public void DeletePermanently(Caller caller, DateTime now)
+    {
+        this.Enforce(ImageAction.DeletePermanently, caller);
+        MarkDeleted(now);
+    }
+
+    /// <summary>The scrubber's step: a pending-delete image whose restore window has passed is deleted for good.</summary>
+    public void ExpireDeletion(DateTime now)
+    {
+        if (Status != ImageStatus.PendingDelete || IsRestorable(now) || IsProtected)
+        {
+            throw new ImageRuleException(RefusalCode.InvalidState, "This image is not waiting to be removed.");
+        }
+
+        MarkDeleted(now);
+    }
+
+    private void MarkDeleted(DateTime now)
+    {
         TransitionTo(ImageStatus.Deleted, now);
+        StatusBeforeDelete = null;
+        RestorableUntil = null;
+
+        // From now on the data no longer occupies (nor is billed for) storage: a pending-delete image kept counting.
         DeletedAt = now;
     }
 

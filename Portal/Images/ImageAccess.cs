@@ -13,9 +13,12 @@ public static class ImageAccess
     /// <summary>The catalog scopes in a sentence, for the operator's pages.</summary>
     public const string CustomersSeeActiveOnly = "Customers see public and community images only while they are active.";
 
-    /// <summary>The caller's account's own private (and shared) images, in every status but deleted.</summary>
+    /// <summary>
+    /// The caller's account's own private (and shared) images, in every status but deleted and pending delete (those
+    /// are under <see cref="RecentlyDeleted"/>).
+    /// </summary>
     public static ImageScopeRule Own { get; } = new ImageScopeRule((i, c) =>
-        i.Owner == c.AccountId && i.Status != ImageStatus.Deleted).And(ImageStorage.AccountOwned);
+        i.Owner == c.AccountId && i.Status != ImageStatus.Deleted && i.Status != ImageStatus.PendingDelete).And(ImageStorage.AccountOwned);
 
     /// <summary>
     /// Public images: customers see the ones they can use (active); the operator also sees what is on its way or
@@ -23,24 +26,40 @@ public static class ImageAccess
     /// </summary>
     public static ImageScopeRule Public { get; } = new((i, c) =>
         i.Visibility == ImageVisibility.Public
-        && (c.IsOperator ? i.Status != ImageStatus.Deleted : i.Status == ImageStatus.Active));
+        && (c.IsOperator ? i.Status != ImageStatus.Deleted && i.Status != ImageStatus.PendingDelete : i.Status == ImageStatus.Active));
 
     /// <summary>Community images: listed like public ones, for everybody who may use them.</summary>
     public static ImageScopeRule Community { get; } = new((i, c) =>
         i.Visibility == ImageVisibility.Community
-        && (c.IsOperator ? i.Status != ImageStatus.Deleted : i.Status == ImageStatus.Active));
+        && (c.IsOperator ? i.Status != ImageStatus.Deleted && i.Status != ImageStatus.PendingDelete : i.Status == ImageStatus.Active));
 
     /// <summary>The platform's catalog (the Public images tab): public and community images together.</summary>
     public static ImageScopeRule Catalog { get; } = Public.Or(Community);
 
-    /// <summary>Every image the caller may see at all; any other id answers exactly like a missing one.</summary>
-    public static ImageScopeRule Visible { get; } = Own.Or(Catalog);
+    /// <summary>
+    /// Deleted images that can still be restored (pending delete): the caller's account's own, and for the operator
+    /// also the catalog's. Customers never see a deleted catalog image.
+    /// </summary>
+    public static ImageScopeRule RecentlyDeleted { get; } = new ImageScopeRule((i, c) =>
+            i.Status == ImageStatus.PendingDelete && i.Owner == c.AccountId).And(ImageStorage.AccountOwned)
+        .Or(new ImageScopeRule((i, c) => i.Status == ImageStatus.PendingDelete && c.IsOperator
+            && (i.Visibility == ImageVisibility.Public || i.Visibility == ImageVisibility.Community)));
+
+    /// <summary>What the lists show: the caller's own images and the catalog, without recently deleted ones.</summary>
+    public static ImageScopeRule Listed { get; } = Own.Or(Catalog);
+
+    /// <summary>
+    /// Every image the caller may see at all, recently deleted ones included (their details page still opens for the
+    /// owner); any other id answers exactly like a missing one.
+    /// </summary>
+    public static ImageScopeRule Visible { get; } = Listed.Or(RecentlyDeleted);
 
     /// <summary>The rule behind a tab of the Images page.</summary>
     public static ImageScopeRule Of(ImageScope scope) => scope switch
     {
         ImageScope.Private => Own,
         ImageScope.Public => Catalog,
+        ImageScope.RecentlyDeleted => RecentlyDeleted,
         _ => throw new ArgumentOutOfRangeException(nameof(scope)),
     };
 

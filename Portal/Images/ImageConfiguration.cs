@@ -33,6 +33,8 @@ public sealed class ImageConfiguration : IEntityTypeConfiguration<Image>
             .HasConversion(v => v.ToApiName(), v => ImageWireNames.Parse<DiskFormat>(v));
         builder.Property(i => i.ContainerFormat).HasMaxLength(16)
             .HasConversion(v => v.ToApiName(), v => ImageWireNames.Parse<ContainerFormat>(v));
+        builder.Property(i => i.StatusBeforeDelete).HasMaxLength(16)
+            .HasConversion(v => v.HasValue ? v.Value.ToApiName() : null, v => v == null ? null : ImageWireNames.ParseStatus(v));
         builder.Property(i => i.Integrity).HasMaxLength(24)
             .HasConversion(v => v.ToApiName(), v => ImageWireNames.Parse<ImageIntegrity>(v.Replace("_", "", StringComparison.Ordinal)));
         builder.Property(i => i.Visibility).HasMaxLength(16)
@@ -56,6 +58,9 @@ public sealed class ImageConfiguration : IEntityTypeConfiguration<Image>
         // The two lists: an account's private images, and the public catalog; both newest first by default.
         builder.HasIndex(i => new { i.Owner, i.Visibility, i.Status, i.CreatedAt });
         builder.HasIndex(i => new { i.Visibility, i.Status, i.CreatedAt });
+
+        // The scrubber's question: which pending-delete images are past their restore window.
+        builder.HasIndex(i => new { i.Status, i.RestorableUntil });
     }
 }
 

@@ -65,9 +65,26 @@ public sealed record ImageListQuery
         VisibilityFilter.Community => ImageAccess.Community,
         VisibilityFilter.Private => ImageAccess.Own.And(i => i.Visibility == ImageVisibility.Private),
         VisibilityFilter.Shared => ImageAccess.Own.And(i => i.Visibility == ImageVisibility.Shared),
-        VisibilityFilter.All => ImageAccess.Visible,
+        VisibilityFilter.All => ImageAccess.Listed,
         _ => throw new ArgumentOutOfRangeException(nameof(visibility)),
     };
+
+    /// <summary>
+    /// The scope this query lists. The default listing never shows pending-delete images (they are deleted as far as
+    /// the clients know); asking for <c>status=pending_delete</c> lists the recently deleted images the caller could
+    /// restore, narrowed by an explicit visibility.
+    /// </summary>
+    public ImageScopeRule Scope => Status == ImageStatus.PendingDelete
+        ? Visibility switch
+        {
+            VisibilityFilter.Default or VisibilityFilter.All => ImageAccess.RecentlyDeleted,
+            VisibilityFilter.Public => ImageAccess.RecentlyDeleted.And(i => i.Visibility == ImageVisibility.Public),
+            VisibilityFilter.Community => ImageAccess.RecentlyDeleted.And(i => i.Visibility == ImageVisibility.Community),
+            VisibilityFilter.Private => ImageAccess.RecentlyDeleted.And(i => i.Visibility == ImageVisibility.Private),
+            VisibilityFilter.Shared => ImageAccess.RecentlyDeleted.And(i => i.Visibility == ImageVisibility.Shared),
+            _ => throw new ArgumentOutOfRangeException(nameof(Visibility)),
+        }
+        : ScopeOf(Visibility);
 
     public static string MarkerNotFound(Guid marker) => $"The marker {marker} is not an image you can see in this list.";
 

@@ -17,6 +17,12 @@ public enum ImageAction
     Deactivate,
     Reactivate,
     Download,
+
+    /// <summary>Bring a pending-delete image back from Recently deleted, within the restore window.</summary>
+    Restore,
+
+    /// <summary>Delete now, for good: the customer from Recently deleted, the operator any image (a purge).</summary>
+    DeletePermanently,
 }
 
 /// <summary>
@@ -35,6 +41,13 @@ public static class ImagePolicy
     /// <summary>Glance's own words for a customer's download of a deactivated image.</summary>
     public const string DeactivatedDownloadForbidden = "The requested image has been deactivated. Image data download is forbidden.";
     public const string NothingToDownload = "This image has no data to download yet.";
+
+    public const string DeletedDownloadRefused = "This image was deleted. Restore it to download its data.";
+    public const string DeletedImageIsReadOnly = "This image was deleted. Restore it first to change it.";
+    public const string RestoreWindowPassed = "The time to restore this image has passed; its data is being removed.";
+    public const string OnlyDeletedCanBeRestored = "Only a deleted image waiting in Recently deleted can be restored.";
+    public const string DeleteFirst =
+        "Delete the image first: it then waits in Recently deleted, where it can be deleted permanently.";
 
     /// <summary>Why an image whose stored data was found broken is not served (checked at every start of the portal).</summary>
     public static string IntegrityRefusal(ImageIntegrity integrity) => integrity switch
@@ -74,8 +87,11 @@ public static class ImagePolicy
             : Decision.Refuse(RefusalCode.InvalidState, $"An image that is {image.Status.ToPhrase()} has no stored data to verify.");
     }
 
-    /// <summary>May <paramref name="caller"/> do <paramref name="action"/> to <paramref name="image"/>, and if not, why.</summary>
-    public static Decision Decide(this Image image, ImageAction action, Caller caller)
+    /// <summary>
+    /// May <paramref name="caller"/> do <paramref name="action"/> to <paramref name="image"/>, and if not, why. Restore
+    /// also depends on the time: given <paramref name="now"/>, a restore after the window is refused.
+    /// </summary>
+    public static Decision Decide(this Image image, ImageAction action, Caller caller, DateTime? now = null)
     {
         if (!caller.CanSee(image))
         {
@@ -99,11 +115,21 @@ public static class ImagePolicy
             return Decision.Refuse(RefusalCode.NotAllowed, OnlyOperatorChangesCatalog);
         }
 
+        if (image.Status == ImageStatus.PendingDelete)
+        {
+            return DecidePendingDelete(image, action, now);
+        }
+
         return action switch
         {
-            ImageAction.Delete when image.IsProtected => Decision.Refuse(RefusalCode.Protected, ProtectedCannotBeDeleted),
-            ImageAction.Delete => When(ImageStatusRules.CanTransition(image.Status, ImageStatus.Deleted),
+            // Protection holds on every path to deletion: the customer's, the operator's purge and the scrubber's.
+            ImageAction.Delete or ImageAction.DeletePermanently when image.IsProtected =>
+                Decision.Refuse(RefusalCode.Protected, ProtectedCannotBeDeleted),
+            // The operator purges at once (say, a leaked or malicious image); a customer's way is through Recently deleted.
+            ImageAction.DeletePermanently when !caller.IsOperator => Decision.Refuse(RefusalCode.InvalidState, DeleteFirst),
+            ImageAction.DeletePermanently or ImageAction.Delete => When(ImageStatusRules.CanTransition(image.Status, ImageStatus.Deleted),
                 $"An image that is {image.Status.ToPhrase()} cannot be deleted."),
+            ImageAction.Restore => Decision.Refuse(RefusalCode.InvalidState, OnlyDeletedCanBeRestored),
             ImageAction.ChangeDiskFormat => When(image.Status == ImageStatus.Queued,
                 "The disk format can only be changed before the image's data is uploaded."),
             ImageAction.Upload => ReceivingData(image),
@@ -118,16 +144,32 @@ public static class ImagePolicy
     }
 
     /// <summary>
+    /// A pending-delete image waits in Recently deleted: it can be restored within its window or deleted permanently,
+    /// nothing else. Deleting it again answers as for a deleted image (Glance's 404): it is no longer in the lists.
+    /// </summary>
+    private static Decision DecidePendingDelete(Image image, ImageAction action, DateTime? now) => action switch
+    {
+        ImageAction.Restore when now is { } at && !image.IsRestorable(at) => Decision.Refuse(RefusalCode.InvalidState, RestoreWindowPassed),
+        ImageAction.Restore => Decision.Allow,
+        ImageAction.DeletePermanently when image.IsProtected => Decision.Refuse(RefusalCode.Protected, ProtectedCannotBeDeleted),
+        ImageAction.DeletePermanently => Decision.Allow,
+        ImageAction.Delete => Decision.Refuse(RefusalCode.NotFound, new ImageNotFoundException(image.Id).Message),
+        _ => Decision.Refuse(RefusalCode.InvalidState, DeletedImageIsReadOnly),
+    };
+
+    /// <summary>
     /// The URL an image was imported from, for callers who may see it: the operator, and the account that owns the
     /// image. A public image's source is the operator's (an internal mirror, a signed link): customers never see it.
     /// </summary>
     public static string? ImportUrlSeenBy(this Image image, Caller caller) =>
-        caller.IsOperator || ImageAccess.Own.Contains(image, caller) ? image.ImportUrl : null;
+        caller.IsOperator || OwnedByCaller.Contains(image, caller) ? image.ImportUrl : null;
+
+    private static readonly ImageScopeRule OwnedByCaller = ImageAccess.Own.Or(ImageAccess.RecentlyDeleted);
 
     /// <summary>Throws the refusal <see cref="Decide"/> gives, if any.</summary>
-    public static void Enforce(this Image image, ImageAction action, Caller caller)
+    public static void Enforce(this Image image, ImageAction action, Caller caller, DateTime? now = null)
     {
-        var decision = image.Decide(action, caller);
+        var decision = image.Decide(action, caller, now);
         if (decision.Refusal is { } refusal)
         {
             throw refusal.Code == RefusalCode.NotFound ? new ImageNotFoundException(image.Id) : new ImageRuleException(refusal);
@@ -166,6 +208,7 @@ public static class ImagePolicy
     /// </summary>
     private static Decision Downloadable(Image image, Caller caller) => image.Status switch
     {
+        ImageStatus.PendingDelete => Decision.Refuse(RefusalCode.InvalidState, DeletedDownloadRefused),
         // Broken data is never served, to the operator neither: a truncated disk would boot into a corrupt file system.
         _ when image.HasData && image.Integrity.IsFlagged() => Decision.Refuse(RefusalCode.InvalidState, IntegrityRefusal(image.Integrity)),
         ImageStatus.Active => Decision.Allow,

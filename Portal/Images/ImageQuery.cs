@@ -7,6 +7,9 @@ public enum ImageScope
 
     /// <summary>The platform's public catalog.</summary>
     Public,
+
+    /// <summary>Deleted images that can still be restored (pending delete).</summary>
+    RecentlyDeleted,
 }
 
 public enum ImageSort

@@ -1,5 +1,7 @@
 using FluentValidation;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Portal.Configuration;
 using Portal.Accounts;
 using Portal.Data;
 using Portal.Images.Import;
@@ -23,9 +25,13 @@ public sealed class ImageService(
     ActiveTransfers transfers,
     StorageQuota quota,
     ImportUrlPolicy urlPolicy,
+    IOptions<PortalOptions> options,
     ILogger<ImageService> logger)
 {
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    /// <summary>How long a deleted image with data can be restored (Portal:Images:RestoreWindowHours).</summary>
+    public TimeSpan RestoreWindow => options.Value.Images.RestoreWindow;
 
     public async Task<ImagePage> ListAsync(Caller caller, ImageQuery query, CancellationToken cancellationToken = default)
     {
@@ -64,7 +70,7 @@ public sealed class ImageService(
     public async Task<ImageListPage> ListAsync(Caller caller, ImageListQuery query, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var images = db.Images.AsNoTracking().In(ImageListQuery.ScopeOf(query.Visibility), caller);
+        var images = db.Images.AsNoTracking().In(query.Scope, caller);
         if (query.Name is { } name)
         {
             images = images.Where(i => i.Name == name);
@@ -130,6 +136,15 @@ public sealed class ImageService(
         }
 
         return new ImageListPage(items, more && items.Count > 0 ? items[^1].Id : null);
+    }
+
+    /// <summary>The recently deleted images the caller may restore, the first to be removed first.</summary>
+    public async Task<IReadOnlyList<Image>> ListRecentlyDeletedAsync(Caller caller, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Images.AsNoTracking().In(ImageAccess.RecentlyDeleted, caller)
+            .OrderBy(i => i.RestorableUntil).ThenBy(i => i.Id)
+            .ToListAsync(cancellationToken);
     }
 
     /// <summary>
@@ -299,32 +314,134 @@ public sealed class ImageService(
     public Task<Image> ReactivateAsync(Caller caller, Guid id, CancellationToken cancellationToken = default) =>
         ChangeAsync(caller, id, expectedVersion: null, image => image.Reactivate(caller, Now), cancellationToken);
 
-    /// <summary>Deletes an image: the data is removed, the row stays as <c>deleted</c> for history.</summary>
-    public async Task DeleteAsync(Caller caller, Guid id, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Deletes an image. One with data goes to Recently deleted (pending delete) and keeps its data, restorable for
+    /// <see cref="RestoreWindow"/>; one without data is deleted at once and any partial data removed. The row stays as
+    /// history either way. Returns the image as it is now (pending delete or deleted).
+    /// </summary>
+    public async Task<Image> DeleteAsync(Caller caller, Guid id, CancellationToken cancellationToken = default)
     {
         Image? before = null;
         var deleted = await ChangeAsync(caller, id, expectedVersion: null, image =>
         {
             before = image.Snapshot();
-            image.Delete(caller, Now);
+            image.Delete(caller, Now, RestoreWindow);
         }, cancellationToken);
 
         // Data still streaming in has nothing to belong to any more, and an import still in line gives up its place.
         transfers.Cancel(id);
         imports.Remove(id);
+        if (deleted.Status == ImageStatus.Deleted)
+        {
+            RemoveData(before!, deleted);
+        }
+        else
+        {
+            logger.LogInformation("Image {ImageId} deleted by {User}; restorable until {RestorableUntil:u}", id, caller.Email, deleted.RestorableUntil);
+        }
+
+        return deleted;
+    }
+
+    /// <summary>Brings a pending-delete image back to the status it had, with its data, within the restore window.</summary>
+    public async Task<Image> RestoreAsync(Caller caller, Guid id, CancellationToken cancellationToken = default)
+    {
+        var restored = await ChangeAsync(caller, id, expectedVersion: null, image => image.Restore(caller, Now), cancellationToken);
+        logger.LogInformation("Image {ImageId} restored by {User}", id, caller.Email);
+        return restored;
+    }
+
+    /// <summary>
+    /// Deletes an image for good now: the customer's Delete permanently from Recently deleted, or the operator's purge of
+    /// any unprotected image. Its data is removed and its quota freed at once.
+    /// </summary>
+    public async Task<Image> DeletePermanentlyAsync(Caller caller, Guid id, CancellationToken cancellationToken = default)
+    {
+        Image? before = null;
+        var deleted = await ChangeAsync(caller, id, expectedVersion: null, image =>
+        {
+            before = image.Snapshot();
+            image.DeletePermanently(caller, Now);
+        }, cancellationToken);
+
+        transfers.Cancel(id);
+        imports.Remove(id);
+        RemoveData(before!, deleted);
+        logger.LogInformation("Image {ImageId} deleted permanently by {User}", id, caller.Email);
+        return deleted;
+    }
+
+    /// <summary>
+    /// The scrubber's round: every pending-delete image whose restore window has passed is marked deleted, then its data
+    /// is removed. Each is a conditional update on the image's version, so a restore that wins the race keeps its image.
+    /// Returns how many images were removed.
+    /// </summary>
+    public async Task<int> ScrubExpiredAsync(CancellationToken cancellationToken = default)
+    {
+        var now = Now;
+        List<Guid> due;
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            due = await db.Images.AsNoTracking()
+                .Where(i => i.Status == ImageStatus.PendingDelete && i.RestorableUntil <= now)
+                .OrderBy(i => i.RestorableUntil).ThenBy(i => i.Id)
+                .Select(i => i.Id)
+                .ToListAsync(cancellationToken);
+        }
+
+        var removed = 0;
+        foreach (var id in due)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            var image = await db.Images.SingleOrDefaultAsync(i => i.Id == id, cancellationToken);
+            if (image is null || image.Status != ImageStatus.PendingDelete || image.IsRestorable(now))
+            {
+                continue;
+            }
+
+            var before = image.Snapshot();
+            image.ExpireDeletion(now);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                // Restored (or deleted permanently) since it was read: whoever saved first decided.
+                continue;
+            }
+
+            events.Publish(ImageChange.Of(before, image));
+            RemoveData(before, image);
+            removed++;
+        }
+
+        if (removed > 0)
+        {
+            logger.LogInformation("Recently deleted: {Count} images past their restore window removed", removed);
+        }
+
+        return removed;
+    }
+
+    /// <summary>
+    /// After the row was marked deleted: frees the quota the data held and removes it from the store. The row is marked
+    /// first, so a crash in between leaves an orphan file to reclaim, never a live row without data.
+    /// </summary>
+    private void RemoveData(Image before, Image deleted)
+    {
         if (before is { Size: { } size } && before.OccupiesStorage())
         {
             quota.Released(deleted.Owner, size);
         }
 
-        // The row is marked first: a crash in between leaves an orphan file to reclaim, never a live row without data.
         try
         {
-            store.Delete(id);
+            store.Delete(deleted.Id);
         }
         catch (IOException e)
         {
-            logger.LogWarning(e, "Image {ImageId} is deleted but its data could not be removed yet", id);
+            logger.LogWarning(e, "Image {ImageId} is deleted but its data could not be removed yet", deleted.Id);
         }
     }
 

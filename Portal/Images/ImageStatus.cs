@@ -18,6 +18,8 @@ public static class ImageStatusRules
     // Glance's transition table (glance/domain/__init__.py), plus its "failed upload goes back to queued" rule.
     // One addition: importing → killed, so that an import from a URL that can never work (404, a forbidden
     // address) ends the way a broken upload does in Glance, with the reason on the image.
+    // Two more for Recently deleted: a deactivated image can be deleted into pending_delete too, and restoring it
+    // gives it back deactivated (Glance only restores pending_delete → active, through an administrator's command).
     private static readonly Dictionary<ImageStatus, ImageStatus[]> Allowed = new()
     {
         [ImageStatus.Queued] = [ImageStatus.Saving, ImageStatus.Importing, ImageStatus.Active, ImageStatus.Deleted],
@@ -25,8 +27,8 @@ public static class ImageStatusRules
         [ImageStatus.Importing] = [ImageStatus.Active, ImageStatus.Deleted, ImageStatus.Queued, ImageStatus.Killed],
         [ImageStatus.Active] = [ImageStatus.PendingDelete, ImageStatus.Deleted, ImageStatus.Deactivated],
         [ImageStatus.Killed] = [ImageStatus.Deleted],
-        [ImageStatus.PendingDelete] = [ImageStatus.Deleted, ImageStatus.Active],
-        [ImageStatus.Deactivated] = [ImageStatus.Active, ImageStatus.Deleted],
+        [ImageStatus.PendingDelete] = [ImageStatus.Deleted, ImageStatus.Active, ImageStatus.Deactivated],
+        [ImageStatus.Deactivated] = [ImageStatus.Active, ImageStatus.Deleted, ImageStatus.PendingDelete],
         [ImageStatus.Deleted] = [],
     };
 

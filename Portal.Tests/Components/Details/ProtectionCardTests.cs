@@ -56,4 +56,52 @@ public sealed class ProtectionCardTests : DetailsCardTest
         Assert.False(Button(card, "Delete image").HasAttribute("disabled"));
         Assert.Empty(card.FindAll("[data-testid=delete-blocked-reason]"));
     }
+
+    [Fact]
+    public async Task TheOperatorPurgesAnUnprotectedCatalogImageAfterConfirming()
+    {
+        var image = await Harness.AddImageAsync(Callers.Operator, "leaked-catalog", ImageVisibility.Public);
+        var card = RenderProtection(image, Callers.Operator);
+
+        Button(card, "Delete permanently").Click();
+        Dialogs.WaitForAssertion(() => Assert.Contains(
+            "Delete “leaked-catalog” permanently? Its data is removed now and cannot be restored.", Dialogs.Find(".mud-dialog").TextContent));
+        Dialogs.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == "Delete permanently").Click();
+
+        card.WaitForAssertion(() => Assert.EndsWith("/compute/images", Services.GetRequiredService<NavigationManager>().Uri));
+        Assert.Equal("“leaked-catalog” was deleted permanently.", Assert.Single(Snackbars).Message);
+        Assert.False(Harness.Store.Exists(image.Id));
+        await Assert.ThrowsAsync<ImageNotFoundException>(() => Harness.Service.GetAsync(Callers.Operator, image.Id));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task NoPurgeIsOfferedToACustomerNorForAProtectedImage(bool operatorsProtectedImage)
+    {
+        var image = operatorsProtectedImage
+            ? await Harness.AddImageAsync(Callers.Operator, "guarded", ImageVisibility.Public, isProtected: true)
+            : await Harness.AddImageAsync(Callers.Alice, "customers-own");
+
+        var card = RenderProtection(image, operatorsProtectedImage ? Callers.Operator : Callers.Alice);
+
+        Assert.Empty(card.FindAll("[data-testid=purge]"));
+        Assert.Contains(card.FindAll("button"), b => b.TextContent.Trim() == "Delete image");
+    }
+
+    [Fact]
+    public async Task DeletingAnImageWithDataSaysItCanBeRestoredAndGoesToRecentlyDeleted()
+    {
+        var image = await Harness.AddImageAsync(Callers.Alice, "ubuntu-22");
+        var card = RenderProtection(image, Callers.Alice);
+
+        Button(card, "Delete image").Click();
+        Dialogs.WaitForAssertion(() => Assert.Contains(
+            "You can restore it from Recently deleted for 24 hours", Dialogs.Find(".mud-dialog").TextContent));
+        Dialogs.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == "Delete").Click();
+
+        card.WaitForAssertion(() => Assert.EndsWith("/compute/images?tab=deleted", Services.GetRequiredService<NavigationManager>().Uri));
+        Assert.Equal("“ubuntu-22” was moved to Recently deleted; you can restore it there for 24 hours.", Assert.Single(Snackbars).Message);
+        Assert.True(Harness.Store.Exists(image.Id));
+    }
 }

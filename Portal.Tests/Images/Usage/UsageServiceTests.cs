@@ -25,13 +25,14 @@ public sealed class UsageServiceTests : IDisposable
     [Fact]
     public async Task UsageFollowsTheLifetimeOfEachPrivateImageThisMonth()
     {
-        // 1 November 00:00: a 2 GB image becomes active; on the 11th a 1 GB one, deleted on the 21st.
+        // 1 November 00:00: a 2 GB image becomes active; on the 11th a 1 GB one, deleted (and then deleted permanently) on the 21st.
         _harness.Clock.Set(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero));
         await _harness.AddImageAsync(Callers.Alice, "two-gb", size: 2_000_000_000);
         _harness.Clock.Set(new DateTimeOffset(2026, 11, 11, 0, 0, 0, TimeSpan.Zero));
         var oneGb = await _harness.AddImageAsync(Callers.Alice, "one-gb", size: 1_000_000_000);
         _harness.Clock.Set(new DateTimeOffset(2026, 11, 21, 0, 0, 0, TimeSpan.Zero));
         await _harness.Service.DeleteAsync(Callers.Alice, oneGb.Id);
+        await _harness.Service.DeletePermanentlyAsync(Callers.Alice, oneGb.Id);
         await _harness.AddImageAsync(Callers.Bob, "not-alices", size: 5_000_000_000);
         await _harness.AddImageAsync(Callers.Operator, "public-catalog", ImageVisibility.Public, size: 9_000_000_000);
         _harness.Clock.Set(new DateTimeOffset(2026, 11, 26, 0, 0, 0, TimeSpan.Zero));

@@ -53,8 +53,10 @@ public static class InterruptedTransfers
         var intact = 0;
         var checksumMismatch = 0;
         var dataReturned = 0;
+
+        // Recently deleted images keep their data until the scrubber removes it: it is checked like any other, never an orphan.
         var stored = await db.Images
-            .Where(i => i.Status == ImageStatus.Active || i.Status == ImageStatus.Deactivated)
+            .Where(i => i.Status == ImageStatus.Active || i.Status == ImageStatus.Deactivated || i.Status == ImageStatus.PendingDelete)
             .ToListAsync(cancellationToken);
         foreach (var image in stored)
         {

@@ -17,7 +17,8 @@ public sealed record StorageUsage(
     string Currency,
     DateTime MonthStart,
     DateTime MonthEnd,
-    IReadOnlyList<DailyStorage> Daily)
+    IReadOnlyList<DailyStorage> Daily,
+    long PendingDeleteBytes = 0)
 {
     public long? RemainingBytes => QuotaBytes is { } quota ? Math.Max(0, quota - CurrentBytes) : null;
 
@@ -51,7 +52,17 @@ public sealed class UsageService(
             options.Value.Storage.Currency,
             monthStart,
             monthEnd,
-            StorageAccrual.Daily(spans, now, ChartDays));
+            StorageAccrual.Daily(spans, now, ChartDays),
+            await PendingDeleteBytesAsync(caller.AccountId, cancellationToken));
+    }
+
+    /// <summary>Bytes of the account's recently deleted images: still stored, counted and billed until they are removed.</summary>
+    private async Task<long> PendingDeleteBytesAsync(Guid accountId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Images.OccupyingStorage()
+            .Where(i => i.Owner == accountId && i.Status == ImageStatus.PendingDelete)
+            .SumAsync(i => i.Size ?? 0, cancellationToken);
     }
 
     /// <summary>The account's private images that occupied storage at some point since <paramref name="since"/>.</summary>
