@@ -4,12 +4,14 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Portal.Accounts;
 using Portal.Identity;
 using Portal.Images;
+using Portal.Images.Activity;
 
 namespace Portal.Data;
 
 public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) : IdentityDbContext<PortalUser>(options)
 {
     public DbSet<Image> Images => Set<Image>();
+    public DbSet<ImageActivity> ImageActivities => Set<ImageActivity>();
     public DbSet<Account> Accounts => Set<Account>();
     public DbSet<ApplicationCredential> ApplicationCredentials => Set<ApplicationCredential>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
