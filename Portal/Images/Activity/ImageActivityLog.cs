@@ -1,5 +1,6 @@
 using Portal.Accounts;
 using Portal.Data;
+using Portal.Formatting;
 
 namespace Portal.Images.Activity;
 
@@ -16,6 +17,10 @@ public static class ImageActivityLog
         db.ImageActivities.Add(entry);
         return entry;
     }
+
+    /// <summary>What arrived, for Upload finished and Import finished ("2.9 MB, qcow2 (compat 1.1)").</summary>
+    public static string DataDetail(long size, string? detectedFormat) =>
+        detectedFormat is null ? Format.Bytes(size) : $"{Format.Bytes(size)}, {detectedFormat}";
 
     /// <summary>Records the outcome of a check of the image's stored data ("intact", "checksum mismatch").</summary>
     public static ImageActivity RecordIntegrityChecked(this PortalDbContext db, Image image, Caller? actor, DateTime at) =>

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Portal.Accounts;
 using Portal.Data;
-using Portal.Formatting;
 using Portal.Images.Activity;
 using Portal.Images.Inspection;
 
@@ -99,7 +98,7 @@ public sealed class DemoCatalogSeeder(IImageStore store, TimeProvider clock)
         var actor = visibility == ImageVisibility.Public ? null : caller;
         db.RecordActivity(image.Id, ImageActivityKind.Created, actor, created);
         db.RecordActivity(image.Id, ImageActivityKind.UploadStarted, actor, created);
-        db.RecordActivity(image.Id, ImageActivityKind.UploadFinished, actor, created.AddMinutes(3), $"{Format.Bytes(bytes.Length)}, {detected.Description}");
+        db.RecordActivity(image.Id, ImageActivityKind.UploadFinished, actor, created.AddMinutes(3), ImageActivityLog.DataDetail(bytes.Length, detected.Description));
         await db.SaveChangesAsync(cancellationToken);
     }
 }

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 using Portal.Accounts;
 using Portal.Configuration;
 using Portal.Data;
-using Portal.Formatting;
 using Portal.Images.Activity;
 using Portal.Images.Import;
 using Portal.Images.Usage;
@@ -221,8 +220,7 @@ public sealed class ImageTransferService(
             }
 
             image.CompleteTransfer(data, Now);
-            db.RecordActivity(imageId, finished, actor, Now,
-                data.DetectedFormat is { } format ? $"{Format.Bytes(data.Size)}, {format}" : Format.Bytes(data.Size));
+            db.RecordActivity(imageId, finished, actor, Now, ImageActivityLog.DataDetail(data.Size, data.DetectedFormat));
             try
             {
                 await db.SaveChangesAsync(CancellationToken.None);
