@@ -51,18 +51,7 @@ public sealed class ImageTransferService(
     public async Task<Image> UploadAsync(Caller caller, Guid imageId, Stream body, long? contentLength, CancellationToken cancellationToken)
     {
         // Taken before the image moves to saving: a refused upload leaves the image as it was.
-        ActiveTransfers.UploadSlot slot;
-        try
-        {
-            slot = transfers.TakeUploadSlot(caller.AccountId, options.Value.Images.MaxConcurrentUploadsPerAccount);
-        }
-        catch (Rules.RefusedException refused)
-        {
-            await RecordRefusedUploadAsync(caller, imageId, refused.Message);
-            throw;
-        }
-
-        using var taken = slot;
+        using var slot = await TakeUploadSlotAsync(caller, imageId);
         var target = await BeginUploadAsync(caller, imageId, cancellationToken);
         using var session = Start(target, cancellationToken);
         try
@@ -108,6 +97,19 @@ public sealed class ImageTransferService(
 
     /// <summary>Puts an image whose transfer is not running any more back to queued with the reason.</summary>
     public Task AbandonAsync(Guid imageId, string reason) => GiveUpAsync(imageId, reason, permanent: false, actor: null);
+
+    private async Task<ActiveTransfers.UploadSlot> TakeUploadSlotAsync(Caller caller, Guid imageId)
+    {
+        try
+        {
+            return transfers.TakeUploadSlot(caller.AccountId, options.Value.Images.MaxConcurrentUploadsPerAccount);
+        }
+        catch (Rules.RefusedException refused)
+        {
+            await RecordRefusedUploadAsync(caller, imageId, refused.Message);
+            throw;
+        }
+    }
 
     /// <summary>Moves a queued image to saving: from here on nobody else can send it data.</summary>
     private async Task<TransferTarget> BeginUploadAsync(Caller caller, Guid imageId, CancellationToken cancellationToken)
