@@ -16,6 +16,18 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
     public DbSet<ApplicationCredential> ApplicationCredentials => Set<ApplicationCredential>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
 
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        RefuseRewritingHistory();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        RefuseRewritingHistory();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -27,6 +39,15 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
         // SQLite keeps no time zone: every timestamp is written and read back as UTC.
         configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
         configurationBuilder.Properties<DateTime?>().HaveConversion<NullableUtcDateTimeConverter>();
+    }
+
+    /// <summary>An image's activity log is only ever added to (the database's triggers say the same for raw SQL).</summary>
+    private void RefuseRewritingHistory()
+    {
+        if (ChangeTracker.Entries<ImageActivity>().Any(e => e.State is EntityState.Modified or EntityState.Deleted))
+        {
+            throw new InvalidOperationException("Image activity is never changed or removed.");
+        }
     }
 
     private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(

@@ -340,6 +340,32 @@ public sealed class ImageActivityTests : IClassFixture<LoopbackImageServer>, IDi
     }
 
     [Fact]
+    public async Task EntriesCanBeNeitherChangedNorRemovedThroughEfOrSql()
+    {
+        var image = await CreateAsync();
+        var id = (await StoredLogAsync(image.Id)).Single().Id;
+
+        await using (var db = _harness.Database.CreateDbContext())
+        {
+            db.ImageActivities.Remove(await db.ImageActivities.SingleAsync(a => a.Id == id));
+            await Assert.ThrowsAsync<InvalidOperationException>(() => db.SaveChangesAsync());
+        }
+
+        await using (var db = _harness.Database.CreateDbContext())
+        {
+            var entry = await db.ImageActivities.SingleAsync(a => a.Id == id);
+            db.Entry(entry).Property(a => a.Detail).CurrentValue = "rewritten";
+            await Assert.ThrowsAsync<InvalidOperationException>(() => db.SaveChangesAsync());
+            await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() =>
+                db.Database.ExecuteSqlInterpolatedAsync($"UPDATE ImageActivities SET Detail = 'rewritten' WHERE Id = {id}"));
+            await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() =>
+                db.Database.ExecuteSqlInterpolatedAsync($"DELETE FROM ImageActivities WHERE Id = {id}"));
+        }
+
+        AssertEntry(Assert.Single(await StoredLogAsync(image.Id)), ImageActivityKind.Created, Callers.Alice, Now);
+    }
+
+    [Fact]
     public async Task ARefusedDeleteRecordsNothing()
     {
         var image = await _harness.AddImageAsync(Callers.Alice, "kept", isProtected: true);

@@ -40,11 +40,21 @@ namespace Portal.Data.Migrations
                 name: "IX_ImageActivities_ImageId_At",
                 table: "ImageActivities",
                 columns: new[] { "ImageId", "At" });
+
+            // The log is append-only below the application too: a hand-written UPDATE or DELETE is refused.
+            migrationBuilder.Sql(
+                "CREATE TRIGGER ImageActivities_NoUpdate BEFORE UPDATE ON ImageActivities "
+                + "BEGIN SELECT RAISE(ABORT, 'Image activity is never changed.'); END;");
+            migrationBuilder.Sql(
+                "CREATE TRIGGER ImageActivities_NoDelete BEFORE DELETE ON ImageActivities "
+                + "BEGIN SELECT RAISE(ABORT, 'Image activity is never removed.'); END;");
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.Sql("DROP TRIGGER IF EXISTS ImageActivities_NoDelete;");
+            migrationBuilder.Sql("DROP TRIGGER IF EXISTS ImageActivities_NoUpdate;");
             migrationBuilder.DropTable(
                 name: "ImageActivities");
         }
