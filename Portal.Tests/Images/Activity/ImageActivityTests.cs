@@ -429,15 +429,36 @@ public sealed class ImageActivityTests : IClassFixture<LoopbackImageServer>, IDi
         File.Delete(Path.Combine(_harness.Database.ImagesFolder, gone.Id.ToString("D")));
         _harness.Clock.Advance(TimeSpan.FromMinutes(10));
 
-        await using (var db = _harness.Database.CreateDbContext())
-        {
-            var imports = new UrlImportQueue(_harness.Get<IOptions<ImportOptions>>());
-            await InterruptedTransfers.RecoverAsync(db, _harness.Store, imports, Now, CancellationToken.None);
-        }
+        await StartAsync();
 
         AssertEntry((await LogAsync(saving.Id))[0], ImageActivityKind.UploadFailed, actor: null, Now, InterruptedTransfers.Reason);
         AssertEntry((await LogAsync(importing.Id))[0], ImageActivityKind.ImportRestarted, actor: null, Now);
         AssertEntry((await LogAsync(gone.Id))[0], ImageActivityKind.IntegrityChecked, actor: null, Now, "data missing");
+    }
+
+    [Fact]
+    public async Task StartUpRecordsDataThatCameBackAsToBeReHashed()
+    {
+        var image = await _harness.AddImageAsync(Callers.Alice, "returned");
+        var file = Path.Combine(_harness.Database.ImagesFolder, image.Id.ToString("D"));
+        File.Move(file, file + ".away");
+        await StartAsync();
+        File.Move(file + ".away", file);
+        _harness.Clock.Advance(TimeSpan.FromHours(1));
+
+        await StartAsync();
+
+        var log = await LogAsync(image.Id);
+        Assert.Equal(["the data is back at its recorded size and will be re-hashed", "data missing"], log.Select(e => e.Detail));
+        Assert.Equal([false, true], log.Select(e => e.IsWarning()));
+        AssertEntry(log[0], ImageActivityKind.IntegrityChecked, actor: null, Now, log[0].Detail);
+    }
+
+    private async Task StartAsync()
+    {
+        await using var db = _harness.Database.CreateDbContext();
+        var imports = new UrlImportQueue(_harness.Get<IOptions<ImportOptions>>());
+        await InterruptedTransfers.RecoverAsync(db, _harness.Store, imports, Now, CancellationToken.None);
     }
 
     [Fact]

@@ -24,7 +24,12 @@ public static class ImageActivityLog
 
     /// <summary>Records the outcome of a check of the image's stored data ("intact", "checksum mismatch").</summary>
     public static ImageActivity RecordIntegrityChecked(this PortalDbContext db, Image image, Caller? actor, DateTime at) =>
-        db.RecordActivity(image.Id, ImageActivityKind.IntegrityChecked, actor, at, image.Integrity.ToDisplayName().ToLowerInvariant());
+        db.RecordActivity(image.Id, ImageActivityKind.IntegrityChecked, actor, at, IntegrityDetail(image.Integrity));
+
+    /// <summary>What a check found, as the log says it.</summary>
+    public static string IntegrityDetail(ImageIntegrity integrity) => integrity == ImageIntegrity.Unchecked
+        ? "the data is back at its recorded size and will be re-hashed"
+        : integrity.ToDisplayName().ToLowerInvariant();
 
     /// <summary>
     /// Records what a change of <paramref name="after"/> did to its protection and descriptive fields compared with

@@ -35,5 +35,6 @@ public static class ImageActivityWords
     /// <summary>Whether the entry is bad news about the image (shown in the warning colour).</summary>
     public static bool IsWarning(this ImageActivity entry) =>
         entry.Kind is ImageActivityKind.UploadRefused or ImageActivityKind.UploadFailed or ImageActivityKind.ImportFailed
-        || (entry.Kind == ImageActivityKind.IntegrityChecked && entry.Detail != ImageIntegrity.Intact.ToDisplayName().ToLowerInvariant());
+        || (entry.Kind == ImageActivityKind.IntegrityChecked
+            && Enum.GetValues<ImageIntegrity>().Any(i => i.IsFlagged() && ImageActivityLog.IntegrityDetail(i) == entry.Detail));
 }
