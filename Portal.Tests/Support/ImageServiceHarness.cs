@@ -25,11 +25,11 @@ public sealed class ImageServiceHarness : IDisposable
     private readonly IServiceProvider _services;
     private readonly ServiceProvider? _ownProvider;
 
-    /// <summary>A harness with a service provider of its own.</summary>
-    public ImageServiceHarness(Action<PortalOptions>? configure = null)
+    /// <summary>A harness with a service provider of its own; <paramref name="settings"/> are more configuration keys (e.g. "Portal:Import:AllowLoopback").</summary>
+    public ImageServiceHarness(Action<PortalOptions>? configure = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var services = new ServiceCollection();
-        Register(services, configure);
+        Register(services, configure, settings);
         _ownProvider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
         _services = _ownProvider;
     }
@@ -60,7 +60,7 @@ public sealed class ImageServiceHarness : IDisposable
 
     public T Get<T>() where T : notnull => _services.GetRequiredService<T>();
 
-    private void Register(IServiceCollection services, Action<PortalOptions>? configure)
+    private void Register(IServiceCollection services, Action<PortalOptions>? configure, IReadOnlyDictionary<string, string?>? settings = null)
     {
         // What the web host gives the app: logging, and a content root (here the test's folder, which holds the data).
         services.AddLogging();
@@ -78,6 +78,7 @@ public sealed class ImageServiceHarness : IDisposable
                 // Tests must not depend on how full the machine's disk is; the store-full tests set their own reserve.
                 ["Portal:Storage:FreeSpaceReserveGb"] = "0",
             })
+            .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
             .Build();
 
         services.AddPortalServices(configuration);

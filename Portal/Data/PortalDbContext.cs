@@ -4,15 +4,29 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Portal.Accounts;
 using Portal.Identity;
 using Portal.Images;
+using Portal.Images.Activity;
 
 namespace Portal.Data;
 
 public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) : IdentityDbContext<PortalUser>(options)
 {
     public DbSet<Image> Images => Set<Image>();
+    public DbSet<ImageActivity> ImageActivities => Set<ImageActivity>();
     public DbSet<Account> Accounts => Set<Account>();
     public DbSet<ApplicationCredential> ApplicationCredentials => Set<ApplicationCredential>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        RefuseRewritingHistory();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        RefuseRewritingHistory();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -25,6 +39,15 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
         // SQLite keeps no time zone: every timestamp is written and read back as UTC.
         configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
         configurationBuilder.Properties<DateTime?>().HaveConversion<NullableUtcDateTimeConverter>();
+    }
+
+    /// <summary>An image's activity log is only ever added to (the database's triggers say the same for raw SQL).</summary>
+    private void RefuseRewritingHistory()
+    {
+        if (ChangeTracker.Entries<ImageActivity>().Any(e => e.State is EntityState.Modified or EntityState.Deleted))
+        {
+            throw new InvalidOperationException("Image activity is never changed or removed.");
+        }
     }
 
     private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(

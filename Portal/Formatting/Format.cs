@@ -36,6 +36,26 @@ public static class Format
     public static string Timestamp(DateTime? utc) =>
         utc is { } value ? value.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture) : "—";
 
+    /// <summary>The exact time, to the second, for a tooltip beside a relative time.</summary>
+    public static string ExactTimestamp(DateTime utc) => utc.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+
+    /// <summary>How long ago <paramref name="utc"/> was ("just now", "5 minutes ago", "yesterday"); the date after a week.</summary>
+    public static string Ago(DateTime utc, DateTime now)
+    {
+        var elapsed = now - utc;
+        return elapsed switch
+        {
+            { TotalMinutes: < 1 } => "just now",
+            { TotalHours: < 1 } => Count((int)elapsed.TotalMinutes, "minute") + " ago",
+            { TotalDays: < 1 } => Count((int)elapsed.TotalHours, "hour") + " ago",
+            { TotalDays: < 2 } => "yesterday",
+            { TotalDays: < 7 } => Count((int)elapsed.TotalDays, "day") + " ago",
+            _ => Date(utc),
+        };
+
+        static string Count(int n, string unit) => n == 1 ? $"1 {unit}" : $"{n} {unit}s";
+    }
+
     public static string Date(DateTime utc) => utc.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     /// <summary>A time left, to the minute: "23 h 12 min", "12 min", "3 d 4 h"; "less than a minute" near the end.</summary>

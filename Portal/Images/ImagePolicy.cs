@@ -166,6 +166,36 @@ public static class ImagePolicy
 
     private static readonly ImageScopeRule OwnedByCaller = ImageAccess.Own.Or(ImageAccess.RecentlyDeleted);
 
+    public const string OnlyOperatorSeesCatalogActivity = "Only the platform operator sees the activity of public and community images.";
+
+    /// <summary>What customers are told did something the operator did: the operator's own address is the platform's business.</summary>
+    public const string OperatorSeenByCustomers = "the platform operator";
+
+    /// <summary>
+    /// May the caller read the image's activity log: the account that owns the image, and the operator. A customer who
+    /// sees a public image sees none of its history (who on the platform uploaded or deactivated it, from where).
+    /// </summary>
+    public static Decision DecideActivity(this Image image, Caller caller)
+    {
+        if (!caller.CanSee(image))
+        {
+            return Decision.Refuse(RefusalCode.NotFound, new ImageNotFoundException(image.Id).Message);
+        }
+
+        return caller.IsOperator || ImageAccess.Own.Contains(image, caller)
+            ? Decision.Allow
+            : Decision.Refuse(RefusalCode.NotAllowed, OnlyOperatorSeesCatalogActivity);
+    }
+
+    /// <summary>Who did what an activity entry records, as <paramref name="viewer"/> is shown it.</summary>
+    public static string ActorSeenBy(this Activity.ImageActivity entry, Caller viewer) => entry switch
+    {
+        { ActorUserId: null } => "the portal",
+        { ActorUserId: var id } when id == viewer.UserId => "you",
+        { ActorIsOperator: true } when !viewer.IsOperator => OperatorSeenByCustomers,
+        _ => entry.Actor ?? entry.ActorUserId,
+    };
+
     /// <summary>Throws the refusal <see cref="Decide"/> gives, if any.</summary>
     public static void Enforce(this Image image, ImageAction action, Caller caller, DateTime? now = null)
     {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Portal.Configuration;
 using Portal.Accounts;
 using Portal.Data;
+using Portal.Images.Activity;
 using Portal.Images.Import;
 using Portal.Images.Transfer;
 using Portal.Images.Usage;
@@ -175,6 +176,12 @@ public sealed class ImageService(
         }
 
         db.Images.Add(image);
+        db.RecordActivity(image.Id, ImageActivityKind.Created, caller, Now);
+        if (image.ImportUrl is { } url)
+        {
+            db.RecordActivity(image.Id, ImageActivityKind.ImportStarted, caller, Now, url);
+        }
+
         await db.SaveChangesAsync(cancellationToken);
         events.Publish(ImageChange.Of(image));
         logger.LogInformation("Image {ImageId} created by {User} from {Source}", image.Id, caller.Email, request.Source);
@@ -202,7 +209,7 @@ public sealed class ImageService(
             image.Enforce(ImageAction.Upload, caller);
             imports.DecideEnqueue(image.Owner).ThrowIfRefused();
             image.BeginImport(caller, url!.Trim(), Now);
-        }, cancellationToken);
+        }, cancellationToken, ImageActivityKind.ImportStarted);
         imports.Enqueue(image.Id, image.Owner);
         return image;
     }
@@ -265,7 +272,7 @@ public sealed class ImageService(
         {
             imports.DecideEnqueue(image.Owner).ThrowIfRefused();
             image.RetryImport(caller, Now);
-        }, cancellationToken);
+        }, cancellationToken, ImageActivityKind.ImportStarted);
         imports.Enqueue(image.Id, image.Owner);
         return image;
     }
@@ -275,10 +282,11 @@ public sealed class ImageService(
     {
         var image = await GetAsync(caller, id, cancellationToken);
         image.Enforce(ImageAction.CancelImport, caller);
-        if (!transfers.Cancel(id))
+        if (!transfers.Cancel(id, caller))
         {
             // Still waiting for its turn: nothing runs to stop, so put it back here.
-            await ChangeAsync(caller, id, expectedVersion: null, i => i.AbandonTransfer(ImageTransferService.ImportCancelledReason, Now), cancellationToken);
+            await ChangeAsync(caller, id, expectedVersion: null, i => i.AbandonTransfer(ImageTransferService.ImportCancelledReason, Now),
+                cancellationToken, ImageActivityKind.ImportCancelled);
             imports.Remove(id);
         }
     }
@@ -288,6 +296,38 @@ public sealed class ImageService(
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var image = await db.Images.AsNoTracking().SingleOrDefaultAsync(i => i.Id == id, cancellationToken);
         return image is not null && caller.CanSee(image) ? image : throw new ImageNotFoundException(id);
+    }
+
+    /// <summary>
+    /// The image's activity, newest first: at most <paramref name="limit"/> entries older than <paramref name="olderThan"/>
+    /// (the last entry of the previous page), for whoever <see cref="ImagePolicy.DecideActivity"/> allows.
+    /// </summary>
+    public async Task<ImageActivityPage> ActivityAsync(
+        Caller caller, Guid id, int limit = ImageActivityPage.DefaultLimit, ImageActivity? olderThan = null, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var image = await db.Images.AsNoTracking().SingleOrDefaultAsync(i => i.Id == id, cancellationToken);
+        if (image is null || !caller.CanSee(image))
+        {
+            throw new ImageNotFoundException(id);
+        }
+
+        image.DecideActivity(caller).ThrowIfRefused();
+        var entries = db.ImageActivities.AsNoTracking().Where(a => a.ImageId == id);
+        if (olderThan is { At: var at, Id: var lastId })
+        {
+            entries = entries.Where(a => a.At < at || (a.At == at && a.Id < lastId));
+        }
+
+        limit = Math.Clamp(limit, 1, ImageActivityPage.MaxLimit);
+        var items = await entries.OrderByDescending(a => a.At).ThenByDescending(a => a.Id).Take(limit + 1).ToListAsync(cancellationToken);
+        var more = items.Count > limit;
+        if (more)
+        {
+            items.RemoveAt(limit);
+        }
+
+        return new ImageActivityPage(items, more);
     }
 
     /// <summary>Edits the descriptive fields; refused when the image changed since <paramref name="expectedVersion"/>.</summary>
@@ -309,10 +349,10 @@ public sealed class ImageService(
 
     /// <summary>Takes a public image out of new use without deleting it; operator only.</summary>
     public Task<Image> DeactivateAsync(Caller caller, Guid id, CancellationToken cancellationToken = default) =>
-        ChangeAsync(caller, id, expectedVersion: null, image => image.Deactivate(caller, Now), cancellationToken);
+        ChangeAsync(caller, id, expectedVersion: null, image => image.Deactivate(caller, Now), cancellationToken, ImageActivityKind.Deactivated);
 
     public Task<Image> ReactivateAsync(Caller caller, Guid id, CancellationToken cancellationToken = default) =>
-        ChangeAsync(caller, id, expectedVersion: null, image => image.Reactivate(caller, Now), cancellationToken);
+        ChangeAsync(caller, id, expectedVersion: null, image => image.Reactivate(caller, Now), cancellationToken, ImageActivityKind.Reactivated);
 
     /// <summary>
     /// Deletes an image. One with data goes to Recently deleted (pending delete) and keeps its data, restorable for
@@ -326,7 +366,7 @@ public sealed class ImageService(
         {
             before = image.Snapshot();
             image.Delete(caller, Now, RestoreWindow);
-        }, cancellationToken);
+        }, cancellationToken, ImageActivityKind.Deleted);
 
         // Data still streaming in has nothing to belong to any more, and an import still in line gives up its place.
         transfers.Cancel(id);
@@ -346,7 +386,7 @@ public sealed class ImageService(
     /// <summary>Brings a pending-delete image back to the status it had, with its data, within the restore window.</summary>
     public async Task<Image> RestoreAsync(Caller caller, Guid id, CancellationToken cancellationToken = default)
     {
-        var restored = await ChangeAsync(caller, id, expectedVersion: null, image => image.Restore(caller, Now), cancellationToken);
+        var restored = await ChangeAsync(caller, id, expectedVersion: null, image => image.Restore(caller, Now), cancellationToken, ImageActivityKind.Restored);
         logger.LogInformation("Image {ImageId} restored by {User}", id, caller.Email);
         return restored;
     }
@@ -362,7 +402,7 @@ public sealed class ImageService(
         {
             before = image.Snapshot();
             image.DeletePermanently(caller, Now);
-        }, cancellationToken);
+        }, cancellationToken, ImageActivityKind.DeletedPermanently);
 
         transfers.Cancel(id);
         imports.Remove(id);
@@ -401,6 +441,7 @@ public sealed class ImageService(
 
             var before = image.Snapshot();
             image.ExpireDeletion(now);
+            db.RecordActivity(image.Id, ImageActivityKind.Scrubbed, actor: null, now);
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
@@ -445,8 +486,13 @@ public sealed class ImageService(
         }
     }
 
+    /// <summary>
+    /// Loads the image, applies <paramref name="change"/> and saves it with its activity: what the change did to the
+    /// protection and the descriptive fields, and <paramref name="happened"/> when the change is one named action.
+    /// </summary>
     private async Task<Image> ChangeAsync(
-        Caller caller, Guid id, long? expectedVersion, Action<Image> change, CancellationToken cancellationToken)
+        Caller caller, Guid id, long? expectedVersion, Action<Image> change, CancellationToken cancellationToken,
+        ImageActivityKind? happened = null)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var image = await db.Images.SingleOrDefaultAsync(i => i.Id == id, cancellationToken);
@@ -462,6 +508,12 @@ public sealed class ImageService(
         }
 
         change(image);
+        if (happened is { } kind)
+        {
+            db.RecordActivity(image.Id, kind, caller, Now, ImageActivityLog.DetailOf(kind, image));
+        }
+
+        db.RecordEdits(before, image, caller, Now);
         try
         {
             await db.SaveChangesAsync(cancellationToken);

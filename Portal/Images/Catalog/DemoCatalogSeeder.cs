@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Portal.Accounts;
 using Portal.Data;
+using Portal.Images.Activity;
 using Portal.Images.Inspection;
 
 namespace Portal.Images.Catalog;
@@ -92,6 +93,12 @@ public sealed class DemoCatalogSeeder(IImageStore store, TimeProvider clock)
             Convert.ToHexStringLower(SHA512.HashData(bytes)), detected.VirtualSize, detected.Description),
             created.AddMinutes(3));
         db.Images.Add(image);
+
+        // The demo images have the history an upload would have given them; the portal itself published the catalog.
+        var actor = visibility == ImageVisibility.Public ? null : caller;
+        db.RecordActivity(image.Id, ImageActivityKind.Created, actor, created);
+        db.RecordActivity(image.Id, ImageActivityKind.UploadStarted, actor, created);
+        db.RecordActivity(image.Id, ImageActivityKind.UploadFinished, actor, created.AddMinutes(3), ImageActivityLog.DataDetail(bytes.Length, detected.Description));
         await db.SaveChangesAsync(cancellationToken);
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Portal.Accounts;
 using Portal.Configuration;
 using Portal.Data;
+using Portal.Images.Activity;
 
 namespace Portal.Images.Integrity;
 
@@ -56,19 +57,26 @@ public sealed class ImageIntegrityChecker(
             image.DecideIntegrityCheck(caller).ThrowIfRefused();
         }
 
-        return await CheckOneAsync(imageId, cancellationToken) ?? throw new ImageNotFoundException(imageId);
+        return await CheckOneAsync(imageId, caller, cancellationToken) ?? throw new ImageNotFoundException(imageId);
     }
 
     /// <summary>The operator verifies every image with stored data now, oldest-verified first.</summary>
     public async Task<IntegrityCheckSummary> CheckAllAsync(Caller caller, CancellationToken cancellationToken = default)
     {
         caller.DecideIntegrityCheck().ThrowIfRefused();
-        return await CheckDueAsync(DateTime.MaxValue, cancellationToken);
+        return await CheckRoundAsync(DateTime.MaxValue, caller, cancellationToken);
     }
 
-    /// <summary>Checks the active and deactivated images last verified at or before <paramref name="verifiedBefore"/>, oldest first.</summary>
-    public async Task<IntegrityCheckSummary> CheckDueAsync(
-        DateTime verifiedBefore, CancellationToken cancellationToken, Action<int, int>? progress = null)
+    /// <summary>
+    /// The background job's round (which also runs the operator's Verify all images): the active and deactivated images
+    /// last verified at or before <paramref name="verifiedBefore"/>, oldest first. Its findings are the portal's.
+    /// </summary>
+    public Task<IntegrityCheckSummary> CheckDueAsync(
+        DateTime verifiedBefore, CancellationToken cancellationToken, Action<int, int>? progress = null) =>
+        CheckRoundAsync(verifiedBefore, actor: null, cancellationToken, progress);
+
+    private async Task<IntegrityCheckSummary> CheckRoundAsync(
+        DateTime verifiedBefore, Caller? actor, CancellationToken cancellationToken, Action<int, int>? progress = null)
     {
         List<Guid> due;
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
@@ -84,7 +92,7 @@ public sealed class ImageIntegrityChecker(
         progress?.Invoke(0, due.Count);
         for (var n = 0; n < due.Count; n++)
         {
-            if (await CheckOneAsync(due[n], cancellationToken) is { } image)
+            if (await CheckOneAsync(due[n], actor, cancellationToken) is { } image)
             {
                 found[image.Integrity] = found.GetValueOrDefault(image.Integrity) + 1;
             }
@@ -120,8 +128,12 @@ public sealed class ImageIntegrityChecker(
     private static IQueryable<Image> Stored(PortalDbContext db) =>
         db.Images.Where(i => i.Status == ImageStatus.Active || i.Status == ImageStatus.Deactivated);
 
-    /// <summary>Hashes one image's data and records the outcome; null when the image is gone or lost its data meanwhile.</summary>
-    private async Task<Image?> CheckOneAsync(Guid imageId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Hashes one image's data and records the outcome; null when the image is gone or lost its data meanwhile. The
+    /// activity log gets every check the operator asked for, and the background job's only when the outcome changed: a
+    /// daily "intact" would bury the entries that matter (the last verification is shown beside the data anyway).
+    /// </summary>
+    private async Task<Image?> CheckOneAsync(Guid imageId, Caller? actor, CancellationToken cancellationToken)
     {
         Image? recorded;
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
@@ -147,7 +159,13 @@ public sealed class ImageIntegrityChecker(
                 return null;
             }
 
+            var was = image.Integrity;
             image.RecordIntegrity(integrity, Now);
+            if (actor is not null || was != integrity)
+            {
+                db.RecordIntegrityChecked(image, actor, Now);
+            }
+
             try
             {
                 await db.SaveChangesAsync(cancellationToken);

@@ -16,14 +16,15 @@ public sealed class ActiveTransfers
 
     public bool IsRunning(Guid imageId) => _entries.ContainsKey(imageId);
 
-    /// <summary>Stops a running transfer; true when there was one.</summary>
-    public bool Cancel(Guid imageId)
+    /// <summary>Stops a running transfer; true when there was one. <paramref name="by"/> is who asked, for the activity log.</summary>
+    public bool Cancel(Guid imageId, Accounts.Caller? by = null)
     {
         if (!_entries.TryGetValue(imageId, out var entry))
         {
             return false;
         }
 
+        entry.CancelledBy = by;
         entry.CancelledByUser = true;
         entry.Cancellation.Cancel();
         return true;
@@ -101,6 +102,8 @@ public sealed class ActiveTransfers
         /// <summary>Someone pressed "Cancel import" (as opposed to the client going away).</summary>
         public bool CancelledByUser => entry.CancelledByUser;
 
+        public Accounts.Caller? CancelledBy => entry.CancelledBy;
+
         public TransferProgress Progress => entry.Progress;
 
         public void Report(long bytes) => entry.Report(bytes);
@@ -124,6 +127,7 @@ public sealed class ActiveTransfers
 
         public CancellationTokenSource Cancellation { get; } = cancellation;
         public bool CancelledByUser { get; set; }
+        public Accounts.Caller? CancelledBy { get; set; }
 
         public TransferProgress Progress
         {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Portal.Accounts;
 using Portal.Configuration;
 using Portal.Data;
+using Portal.Images.Activity;
 using Portal.Images.Import;
 using Portal.Images.Usage;
 
@@ -50,16 +51,16 @@ public sealed class ImageTransferService(
     public async Task<Image> UploadAsync(Caller caller, Guid imageId, Stream body, long? contentLength, CancellationToken cancellationToken)
     {
         // Taken before the image moves to saving: a refused upload leaves the image as it was.
-        using var slot = transfers.TakeUploadSlot(caller.AccountId, options.Value.Images.MaxConcurrentUploadsPerAccount);
+        using var slot = await TakeUploadSlotAsync(caller, imageId);
         var target = await BeginUploadAsync(caller, imageId, cancellationToken);
         using var session = Start(target, cancellationToken);
         try
         {
-            return await ReceiveAsync(session, new TransferSource(body, contentLength), cancellationToken);
+            return await ReceiveAsync(session, new TransferSource(body, contentLength), caller, cancellationToken);
         }
         catch (Exception e)
         {
-            await StoppedAsync(session, e);
+            await StoppedAsync(session, e, caller);
             throw;
         }
     }
@@ -85,17 +86,30 @@ public sealed class ImageTransferService(
         try
         {
             await using var source = TransferSource.Of(await downloader.OpenAsync(url, session.Token));
-            return await ReceiveAsync(session, source, cancellationToken);
+            return await ReceiveAsync(session, source, actor: null, cancellationToken);
         }
         catch (Exception e)
         {
-            await StoppedAsync(session, e);
+            await StoppedAsync(session, e, actor: null);
             throw;
         }
     }
 
     /// <summary>Puts an image whose transfer is not running any more back to queued with the reason.</summary>
-    public Task AbandonAsync(Guid imageId, string reason) => GiveUpAsync(imageId, reason, permanent: false);
+    public Task AbandonAsync(Guid imageId, string reason) => GiveUpAsync(imageId, reason, permanent: false, actor: null);
+
+    private async Task<ActiveTransfers.UploadSlot> TakeUploadSlotAsync(Caller caller, Guid imageId)
+    {
+        try
+        {
+            return transfers.TakeUploadSlot(caller.AccountId, options.Value.Images.MaxConcurrentUploadsPerAccount);
+        }
+        catch (Rules.RefusedException refused)
+        {
+            await RecordRefusedUploadAsync(caller, imageId, refused.Message);
+            throw;
+        }
+    }
 
     /// <summary>Moves a queued image to saving: from here on nobody else can send it data.</summary>
     private async Task<TransferTarget> BeginUploadAsync(Caller caller, Guid imageId, CancellationToken cancellationToken)
@@ -107,14 +121,26 @@ public sealed class ImageTransferService(
             throw new ImageNotFoundException(imageId);
         }
 
-        image.BeginTransfer(caller, ImageStatus.Saving, Now);
+        try
+        {
+            image.BeginTransfer(caller, ImageStatus.Saving, Now);
+        }
+        catch (ImageRuleException refused)
+        {
+            await RecordRefusedUploadAsync(caller, imageId, refused.Message);
+            throw;
+        }
+
+        db.RecordActivity(image.Id, ImageActivityKind.UploadStarted, caller, Now);
         try
         {
             await db.SaveChangesAsync(cancellationToken);
         }
         catch (DbUpdateConcurrencyException)
         {
-            throw new ImageRuleException(Rules.RefusalCode.InvalidState, "This image is already receiving data.");
+            var refused = new ImageRuleException(Rules.RefusalCode.InvalidState, "This image is already receiving data.");
+            await RecordRefusedUploadAsync(caller, imageId, refused.Message);
+            throw refused;
         }
 
         return TransferTarget.Of(image);
@@ -123,11 +149,30 @@ public sealed class ImageTransferService(
     private TransferSession Start(TransferTarget target, CancellationToken cancellationToken) =>
         new(target, transfers, quota, store, events, clock, options.Value.Images, options.Value.Storage.FreeSpaceReserveBytes, cancellationToken);
 
+    /// <summary>
+    /// An upload refused before any data moved (too many uploads, an image that cannot take data, another upload won the
+    /// race) changes nothing, but the attempt and its reason go in the log — where the one refused may read it, so that
+    /// nobody can write into the log of an image that is not theirs.
+    /// </summary>
+    private async Task RecordRefusedUploadAsync(Caller caller, Guid imageId, string reason)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+        var image = await db.Images.AsNoTracking().SingleOrDefaultAsync(i => i.Id == imageId, CancellationToken.None);
+        if (image is null || !image.DecideActivity(caller).Allowed)
+        {
+            return;
+        }
+
+        db.RecordActivity(imageId, ImageActivityKind.UploadRefused, caller, Now, reason);
+        await db.SaveChangesAsync(CancellationToken.None);
+        events.Publish(ImageChange.Of(image));
+    }
+
     /// <summary>Streams the data in, then activates the image.</summary>
-    private async Task<Image> ReceiveAsync(TransferSession session, TransferSource source, CancellationToken cancellationToken)
+    private async Task<Image> ReceiveAsync(TransferSession session, TransferSource source, Caller? actor, CancellationToken cancellationToken)
     {
         var stored = await session.ReceiveAsync(source);
-        var image = await CompleteAsync(session.ImageId, stored, cancellationToken);
+        var image = await CompleteAsync(session, stored, actor, cancellationToken);
         session.Commit(stored.Size);
         logger.LogInformation("Image {ImageId} received {Bytes} bytes ({Format}) in {Seconds:0.0} s",
             session.ImageId, stored.Size, stored.DetectedFormat, (Now - session.StartedAt).TotalSeconds);
@@ -135,12 +180,18 @@ public sealed class ImageTransferService(
     }
 
     /// <summary>Puts the image of a transfer that failed back to queued (or kills it) with the reason.</summary>
-    private async Task StoppedAsync(TransferSession session, Exception e)
+    private async Task StoppedAsync(TransferSession session, Exception e, Caller? actor)
     {
         var (reason, permanent) = Explain(e, session.CancelledByUser, session.Kind);
         logger.Log(e is Rules.RefusedException or TransferInterruptedException or ImportFailedException or OperationCanceledException
             ? LogLevel.Information : LogLevel.Error, e, "Transfer of image {ImageId} stopped: {Reason}", session.ImageId, reason);
-        await GiveUpAsync(session.ImageId, reason, permanent);
+        ImageActivityKind? happened = (session.Kind, e) switch
+        {
+            (TransferKind.Upload, ImageTransferRefusedException) => ImageActivityKind.UploadRefused,
+            (TransferKind.Import, OperationCanceledException) when session.CancelledByUser => ImageActivityKind.ImportCancelled,
+            _ => null,
+        };
+        await GiveUpAsync(session.ImageId, reason, permanent, happened == ImageActivityKind.ImportCancelled ? session.CancelledBy : actor, happened);
     }
 
     private static (string Reason, bool Permanent) Explain(Exception e, bool cancelledByUser, TransferKind kind) => e switch
@@ -155,8 +206,10 @@ public sealed class ImageTransferService(
         _ => ("Something went wrong on our side while storing the data. Please try again.", false),
     };
 
-    private async Task<Image> CompleteAsync(Guid imageId, ImageData data, CancellationToken cancellationToken)
+    private async Task<Image> CompleteAsync(TransferSession session, ImageData data, Caller? actor, CancellationToken cancellationToken)
     {
+        var imageId = session.ImageId;
+        var finished = session.Kind == TransferKind.Import ? ImageActivityKind.ImportFinished : ImageActivityKind.UploadFinished;
         for (var attempt = 1; ; attempt++)
         {
             await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
@@ -169,6 +222,7 @@ public sealed class ImageTransferService(
             }
 
             image.CompleteTransfer(data, Now);
+            db.RecordActivity(imageId, finished, actor, Now, ImageActivityLog.DataDetail(data.Size, data.DetectedFormat));
             try
             {
                 await db.SaveChangesAsync(CancellationToken.None);
@@ -183,7 +237,11 @@ public sealed class ImageTransferService(
         }
     }
 
-    private async Task GiveUpAsync(Guid imageId, string reason, bool permanent)
+    /// <summary>
+    /// Puts an image that was receiving data back to queued (killed when <paramref name="permanent"/>), with its activity:
+    /// <paramref name="happened"/>, or by default that the upload or import failed.
+    /// </summary>
+    private async Task GiveUpAsync(Guid imageId, string reason, bool permanent, Caller? actor, ImageActivityKind? happened = null)
     {
         for (var attempt = 1; attempt <= 5; attempt++)
         {
@@ -194,6 +252,9 @@ public sealed class ImageTransferService(
                 return;
             }
 
+            db.RecordActivity(imageId,
+                happened ?? (image.Status == ImageStatus.Importing ? ImageActivityKind.ImportFailed : ImageActivityKind.UploadFailed),
+                actor, Now, happened == ImageActivityKind.ImportCancelled ? null : reason);
             if (permanent)
             {
                 image.Kill(reason, Now);

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Portal.Data;
+using Portal.Images.Activity;
 using Portal.Images.Import;
 
 namespace Portal.Images.Transfer;
@@ -32,6 +33,7 @@ public static class InterruptedTransfers
             if (image.Status == ImageStatus.Saving)
             {
                 image.AbandonTransfer(Reason, now);
+                db.RecordActivity(image.Id, ImageActivityKind.UploadFailed, actor: null, now, Reason);
                 uploadsRequeued++;
             }
             else if (image.MayRestartImport && imports.DecideEnqueue(image.Owner).Allowed)
@@ -39,11 +41,14 @@ public static class InterruptedTransfers
                 // The image stays importing in the database either way, which is all the import worker looks at.
                 image.RestartInterruptedImport(now);
                 imports.Enqueue(image.Id, image.Owner);
+                db.RecordActivity(image.Id, ImageActivityKind.ImportRestarted, actor: null, now);
                 importsRestarted++;
             }
             else
             {
-                image.AbandonTransfer(image.MayRestartImport ? Reason : ImportInterruptedAgain, now);
+                var reason = image.MayRestartImport ? Reason : ImportInterruptedAgain;
+                image.AbandonTransfer(reason, now);
+                db.RecordActivity(image.Id, ImageActivityKind.ImportFailed, actor: null, now, reason);
                 importsRequeued++;
             }
         }
@@ -60,7 +65,15 @@ public static class InterruptedTransfers
             .ToListAsync(cancellationToken);
         foreach (var image in stored)
         {
-            _ = CheckStoredData(image, store, now) switch
+            // As the background job: the log gets a finding when it differs from the last one, not every start's "intact".
+            var was = image.Integrity;
+            var found = CheckStoredData(image, store, now);
+            if (found != was)
+            {
+                db.RecordIntegrityChecked(image, actor: null, now);
+            }
+
+            _ = found switch
             {
                 ImageIntegrity.DataMissing => dataMissing++,
                 ImageIntegrity.WrongSize => wrongSize++,

@@ -83,6 +83,9 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
     /// <summary>Someone pressed "Cancel import" (as opposed to the client going away).</summary>
     public bool CancelledByUser => _registration.CancelledByUser;
 
+    /// <summary>Who pressed "Cancel import", when someone did.</summary>
+    public Accounts.Caller? CancelledBy => _registration.CancelledBy;
+
     /// <summary>
     /// Streams the source into the store and judges the bytes before anything can boot from them: what comes back is
     /// committed to the store; a refused or incomplete image leaves no file.
