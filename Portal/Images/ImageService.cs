@@ -25,6 +25,9 @@ public sealed class ImageService(
     ImportUrlPolicy urlPolicy,
     ILogger<ImageService> logger)
 {
+    /// <summary>How often an action without a version of its own is decided again after losing a race (see ChangeAsync).</summary>
+    private const int MaxChangeAttempts = 3;
+
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
     public async Task<ImagePage> ListAsync(Caller caller, ImageQuery query, CancellationToken cancellationToken = default)
@@ -328,7 +331,33 @@ public sealed class ImageService(
         }
     }
 
+    /// <summary>
+    /// Loads the image, applies <paramref name="change"/> and saves it, or refuses. An action that names no version of its
+    /// own (protect, delete, deactivate) and loses a race to someone else's change is decided again on the fresh row, a
+    /// bounded number of times: the loser then hears the domain's own reason ("This image is protected…", or that the
+    /// image is gone) instead of a bare conflict. An edit made against a version the customer saw is never re-applied.
+    /// </summary>
     private async Task<Image> ChangeAsync(
+        Caller caller, Guid id, long? expectedVersion, Action<Image> change, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TryChangeAsync(caller, id, expectedVersion, change, cancellationToken);
+            }
+            catch (DbUpdateConcurrencyException) when (expectedVersion is null && attempt < MaxChangeAttempts)
+            {
+                // Someone else's change was saved first; decide again on the row as it is now.
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                throw new ImageConflictException();
+            }
+        }
+    }
+
+    private async Task<Image> TryChangeAsync(
         Caller caller, Guid id, long? expectedVersion, Action<Image> change, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -345,15 +374,7 @@ public sealed class ImageService(
         }
 
         change(image);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            throw new ImageConflictException();
-        }
-
+        await db.SaveChangesAsync(cancellationToken);
         events.Publish(ImageChange.Of(before, image));
         return image;
     }
