@@ -25,7 +25,7 @@ public sealed class ImageService(
     ImportUrlPolicy urlPolicy,
     ILogger<ImageService> logger)
 {
-    /// <summary>How often an action without a version of its own is decided again after losing a race (see ChangeAsync).</summary>
+    /// <summary>How often a change is decided again after losing a race to another (see ChangeAsync).</summary>
     private const int MaxChangeAttempts = 3;
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
@@ -332,10 +332,10 @@ public sealed class ImageService(
     }
 
     /// <summary>
-    /// Loads the image, applies <paramref name="change"/> and saves it, or refuses. An action that names no version of its
-    /// own (protect, delete, deactivate) and loses a race to someone else's change is decided again on the fresh row, a
-    /// bounded number of times: the loser then hears the domain's own reason ("This image is protected…", or that the
-    /// image is gone) instead of a bare conflict. An edit made against a version the customer saw is never re-applied.
+    /// Loads the image, applies <paramref name="change"/> and saves it, or refuses. A change that loses a race to someone
+    /// else's is decided again on the fresh row, a bounded number of times, so that the loser hears the domain's own
+    /// reason: "This image is protected…", or that the image is gone. An edit made against a version the customer saw
+    /// is never re-applied: on the fresh row its version no longer matches, and it is refused as stale.
     /// </summary>
     private async Task<Image> ChangeAsync(
         Caller caller, Guid id, long? expectedVersion, Action<Image> change, CancellationToken cancellationToken)
@@ -346,7 +346,7 @@ public sealed class ImageService(
             {
                 return await TryChangeAsync(caller, id, expectedVersion, change, cancellationToken);
             }
-            catch (DbUpdateConcurrencyException) when (expectedVersion is null && attempt < MaxChangeAttempts)
+            catch (DbUpdateConcurrencyException) when (attempt < MaxChangeAttempts)
             {
                 // Someone else's change was saved first; decide again on the row as it is now.
             }
