@@ -17,7 +17,7 @@ namespace Portal.Tests.Images;
 [Trait(TestCategories.Category, TestCategories.Integration)]
 public sealed class ConcurrentChangeTests : IDisposable
 {
-    private const int Rounds = 30;
+    private const int Rounds = 25;
 
     private readonly ImageServiceHarness _harness = new();
     private readonly ITestOutputHelper _output;
@@ -209,6 +209,46 @@ public sealed class ConcurrentChangeTests : IDisposable
         }
 
         Tally("upload vs upload", winners);
+    }
+
+    [Fact]
+    public async Task TwoWritersOfOneImagesDataLeaveOneWholeFileAndNoPartialOne()
+    {
+        // Behind the database's gate, the store holds its own line: data once committed is never replaced.
+        for (var round = 0; round < 20; round++)
+        {
+            var id = Guid.NewGuid();
+            var mine = Content(seed: 2 * round, length: 128 << 10);
+            var theirs = Content(seed: 2 * round + 1, length: 128 << 10);
+
+            var (first, second) = await Race.RunAsync(() => WriteAsync(id, mine), () => WriteAsync(id, theirs));
+            var (a, b) = (first.Value, second.Value);
+
+            Assert.True(a != b, $"round {round}: both writers {(a ? "committed" : "failed")}");
+            var file = await File.ReadAllBytesAsync(Assert.Single(FilesOf(id)));
+            Assert.True((a ? mine : theirs).SequenceEqual(file), $"round {round}: the file is not the committed writer's");
+            Assert.Empty(IncomingFiles());
+        }
+    }
+
+    /// <summary>Writes and commits data for an image; false when the store refused to commit it.</summary>
+    private async Task<bool> WriteAsync(Guid id, byte[] content)
+    {
+        await using var writer = _harness.Store.BeginWrite(id);
+        for (var offset = 0; offset < content.Length; offset += 16 << 10)
+        {
+            await writer.WriteAsync(content.AsMemory(offset, Math.Min(16 << 10, content.Length - offset)), CancellationToken.None);
+        }
+
+        try
+        {
+            await writer.CommitAsync(CancellationToken.None);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     [Theory]
