@@ -63,8 +63,7 @@ public sealed class ConcurrentRequestsTests(KestrelPortal portal) : IClassFixtur
             var loser = one.StatusCode == HttpStatusCode.Conflict ? one : other;
             Assert.Contains(await ErrorMessageAsync(loser), new[]
             {
-                "This image is already receiving data.",
-                "This image cannot receive data while it is saving.",
+                ImagePolicy.AlreadyReceivingUpload,
                 ImagePolicy.ActiveDataIsReadOnly,
             });
             var winner = one.StatusCode == HttpStatusCode.NoContent ? a : b;
