@@ -93,6 +93,35 @@ public sealed class LocalDiskImageStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task ASecondWriterOfTheSameImageIsRefusedWhileTheFirstIsOpen()
+    {
+        var store = new LocalDiskImageStore(_root);
+        var id = Guid.NewGuid();
+        await using (var first = store.BeginWrite(id))
+        {
+            var refused = Assert.Throws<IOException>(() => store.BeginWrite(id));
+            Assert.Equal($"The data of image {id} is already being written.", refused.Message);
+            await using (var other = store.BeginWrite(Guid.NewGuid()))
+            {
+                // Another image's data may be written meanwhile.
+            }
+
+            await first.WriteAsync("first"u8.ToArray(), CancellationToken.None);
+        }
+
+        // Closed without committing: nothing stored, and the image may be written again.
+        Assert.False(store.Exists(id));
+        await using (var again = store.BeginWrite(id))
+        {
+            await again.WriteAsync("again"u8.ToArray(), CancellationToken.None);
+            await again.CommitAsync(CancellationToken.None);
+        }
+
+        Assert.Equal("again", await File.ReadAllTextAsync(store.PathOf(id)));
+        Assert.Empty(store.IncomingFiles());
+    }
+
+    [Fact]
     public async Task DeleteRemovesStoredDataOnce()
     {
         var store = new LocalDiskImageStore(_root);

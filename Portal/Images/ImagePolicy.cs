@@ -37,6 +37,7 @@ public static class ImagePolicy
     public const string ProtectionExplained = "A protected image cannot be deleted until it is unprotected.";
     public const string ProtectedCannotBeDeleted = "This image is protected. Unprotect it first, then delete it.";
     public const string ActiveDataIsReadOnly = "The data of an active image cannot be changed. Create a new image instead.";
+    public const string AlreadyReceivingUpload = "This image is already receiving its data from another upload. Wait for that upload to finish.";
 
     /// <summary>Glance's own words for a customer's download of a deactivated image.</summary>
     public const string DeactivatedDownloadForbidden = "The requested image has been deactivated. Image data download is forbidden.";
@@ -229,6 +230,7 @@ public static class ImagePolicy
     {
         ImageStatus.Queued => Decision.Allow,
         ImageStatus.Active or ImageStatus.Deactivated => Decision.Refuse(RefusalCode.InvalidState, ActiveDataIsReadOnly),
+        ImageStatus.Saving => Decision.Refuse(RefusalCode.InvalidState, AlreadyReceivingUpload),
         var status => Decision.Refuse(RefusalCode.InvalidState, $"This image cannot receive data while it is {status.ToPhrase()}."),
     };
 

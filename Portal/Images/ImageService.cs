@@ -29,6 +29,9 @@ public sealed class ImageService(
     IOptions<PortalOptions> options,
     ILogger<ImageService> logger)
 {
+    /// <summary>How often a change is decided again after losing a race to another (see ChangeAsync).</summary>
+    private const int MaxChangeAttempts = 3;
+
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
     /// <summary>How long a deleted image with data can be restored (Portal:Images:RestoreWindowHours).</summary>
@@ -487,12 +490,36 @@ public sealed class ImageService(
     }
 
     /// <summary>
-    /// Loads the image, applies <paramref name="change"/> and saves it with its activity: what the change did to the
-    /// protection and the descriptive fields, and <paramref name="happened"/> when the change is one named action.
+    /// Loads the image, applies <paramref name="change"/> and saves it with its activity (what the change did to the
+    /// protection and the descriptive fields, and <paramref name="happened"/> when the change is one named action), or
+    /// refuses. A change that loses a race to someone else's is decided again on the fresh row, a bounded number of
+    /// times, so that the loser hears the domain's own reason: "This image is protected…", or that the image is gone.
+    /// An edit made against a version the customer saw is never re-applied: on the fresh row its version no longer
+    /// matches, and it is refused as stale. A losing attempt's activity entries go with its context, never saved.
     /// </summary>
     private async Task<Image> ChangeAsync(
         Caller caller, Guid id, long? expectedVersion, Action<Image> change, CancellationToken cancellationToken,
         ImageActivityKind? happened = null)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TryChangeAsync(caller, id, expectedVersion, change, happened, cancellationToken);
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < MaxChangeAttempts)
+            {
+                // Someone else's change was saved first; decide again on the row as it is now.
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                throw new ImageConflictException();
+            }
+        }
+    }
+
+    private async Task<Image> TryChangeAsync(
+        Caller caller, Guid id, long? expectedVersion, Action<Image> change, ImageActivityKind? happened, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var image = await db.Images.SingleOrDefaultAsync(i => i.Id == id, cancellationToken);
@@ -514,15 +541,7 @@ public sealed class ImageService(
         }
 
         db.RecordEdits(before, image, caller, Now);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            throw new ImageConflictException();
-        }
-
+        await db.SaveChangesAsync(cancellationToken);
         events.Publish(ImageChange.Of(before, image));
         return image;
     }

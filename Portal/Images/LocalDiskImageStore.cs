@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Win32.SafeHandles;
 using Portal.Configuration;
 
@@ -16,6 +17,9 @@ public sealed class LocalDiskImageStore : IImageStore
 
     private readonly string _root;
     private readonly string _incoming;
+
+    /// <summary>The images whose data is being written now: one writer per image at a time.</summary>
+    private readonly ConcurrentDictionary<Guid, byte> _writing = new();
 
     public LocalDiskImageStore(DataDirectory dataDirectory)
         : this(dataDirectory.ImagesPath)
@@ -50,10 +54,28 @@ public sealed class LocalDiskImageStore : IImageStore
         return removed;
     }
 
+    /// <summary>
+    /// Starts writing an image's data; refused while another writer of the same image is open. File.Move without
+    /// overwrite checks for the target and then renames, so two writers committing at once could both pass the check
+    /// and the second would silently replace the first: one writer per image keeps committed data from ever being replaced.
+    /// </summary>
     public ImageDataWriter BeginWrite(Guid imageId)
     {
-        var temporary = Path.Combine(_incoming, $"{imageId:D}.{Guid.NewGuid():N}.partial");
-        return new LocalDiskWriter(temporary, PathOf(imageId));
+        if (!_writing.TryAdd(imageId, 0))
+        {
+            throw new IOException($"The data of image {imageId} is already being written.");
+        }
+
+        try
+        {
+            var temporary = Path.Combine(_incoming, $"{imageId:D}.{Guid.NewGuid():N}.partial");
+            return new LocalDiskWriter(temporary, PathOf(imageId), () => _writing.TryRemove(imageId, out _));
+        }
+        catch
+        {
+            _writing.TryRemove(imageId, out _);
+            throw;
+        }
     }
 
     public Stream? OpenRead(Guid imageId)
@@ -93,16 +115,18 @@ public sealed class LocalDiskImageStore : IImageStore
         private readonly string _temporary;
         private readonly string _final;
         private readonly SafeFileHandle _handle;
+        private readonly Action _closed;
         private Task _flushing = Task.CompletedTask;
         private long _flushedUpTo;
         private long _length;
         private bool _committed;
         private bool _disposed;
 
-        public LocalDiskWriter(string temporary, string final)
+        public LocalDiskWriter(string temporary, string final, Action closed)
         {
             _temporary = temporary;
             _final = final;
+            _closed = closed;
             _handle = File.OpenHandle(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.Asynchronous);
             if (!OperatingSystem.IsWindows())
             {
@@ -162,9 +186,16 @@ public sealed class LocalDiskImageStore : IImageStore
             }
 
             _handle.Dispose();
-            if (!_committed)
+            try
             {
-                File.Delete(_temporary);
+                if (!_committed)
+                {
+                    File.Delete(_temporary);
+                }
+            }
+            finally
+            {
+                _closed();
             }
         }
     }

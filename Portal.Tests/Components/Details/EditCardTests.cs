@@ -37,8 +37,20 @@ public sealed class EditCardTests : DetailsCardTest
         card.WaitForAssertion(() => Assert.Equal("renamed-elsewhere", NameInput(card).GetAttribute("value")));
     }
 
+    private Task<Image> DescribeElsewhereAsync(Image image, string description)
+    {
+        var edit = UpdateImageRequest.From(image);
+        edit.Description = description;
+        return Harness.Service.UpdateAsync(Callers.AliceColleague, image.Id, edit, image.Version);
+    }
+
+    private static AngleSharp.Dom.IElement DescriptionInput(IRenderedComponent<EditCard> card) => card.Find("textarea");
+
+    private static string[] ConflictValues(IRenderedComponent<EditCard> card) =>
+        card.FindAll("[data-testid=edit-conflict-values] li").Select(li => li.TextContent.Trim()).ToArray();
+
     [Fact]
-    public async Task AnEditInProgressIsKeptWhenTheImageChangesAndSavingItIsAConflict()
+    public async Task SavingAnEditMadeBeforeSomeoneElsesSaysWhatTheyChangedAndKeepsTheEdit()
     {
         var image = await Harness.AddImageAsync(Callers.Alice, "before");
         var card = RenderEdit(image);
@@ -48,10 +60,35 @@ public sealed class EditCardTests : DetailsCardTest
         Assert.Equal("mine", NameInput(card).GetAttribute("value"));
         Button(card, "Save changes").Click();
 
-        card.WaitForAssertion(() => Assert.Equal(Severity.Warning, Assert.Single(Snackbars).Severity));
-        Assert.Equal("Someone else changed this image in the meantime. Reload it and try again.", Snackbars[0].Message);
+        card.WaitForAssertion(() => Assert.Equal(["Name: theirs"], ConflictValues(card)));
+        Assert.StartsWith("Someone else changed this image while you were editing, so your changes were not saved yet.",
+            card.Find("[data-testid=edit-conflict]").TextContent.Trim());
         Assert.Equal("theirs", (await Harness.Service.GetAsync(Callers.Alice, image.Id)).Name);
-        Assert.Empty(Changed);
+        Assert.Equal("mine", NameInput(card).GetAttribute("value"));
+        Assert.Equal("theirs", Assert.Single(Changed).Name);
+        Assert.Empty(Snackbars);
+    }
+
+    [Fact]
+    public async Task SavingAgainAfterAConflictAppliesTheEditOnTopOfTheOtherChange()
+    {
+        var image = await Harness.AddImageAsync(Callers.Alice, "before");
+        var card = RenderEdit(image);
+        NameInput(card).Input("mine");
+        await DescribeElsewhereAsync(image, "their description");
+        Button(card, "Save changes").Click();
+        card.WaitForAssertion(() => Assert.Equal(["Description: their description"], ConflictValues(card)));
+
+        // Their description was taken into the form, which still holds the customer's name.
+        Assert.Equal("their description", DescriptionInput(card).TextContent);
+        Assert.Equal("mine", NameInput(card).GetAttribute("value"));
+        Show(Changed[^1]);
+        Button(card, "Save changes").Click();
+
+        card.WaitForAssertion(() => Assert.Equal("Changes saved.", Assert.Single(Snackbars).Message));
+        var saved = await Harness.Service.GetAsync(Callers.Alice, image.Id);
+        Assert.Equal(("mine", "their description"), (saved.Name, saved.Description));
+        Assert.Empty(card.FindAll("[data-testid=edit-conflict]"));
     }
 
     [Fact]

@@ -451,11 +451,18 @@ namespace Portal.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("RestorableUntil")
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("Size")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Status")
                         .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StatusBeforeDelete")
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
@@ -483,6 +490,8 @@ namespace Portal.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("Status", "RestorableUntil");
 
                     b.HasIndex("Visibility", "Status", "CreatedAt");
 

@@ -111,39 +111,46 @@ public sealed class ImageTransferService(
         }
     }
 
-    /// <summary>Moves a queued image to saving: from here on nobody else can send it data.</summary>
+    /// <summary>
+    /// Moves a queued image to saving: from here on nobody else can send it data. The move is a conditional update (the
+    /// row's version), so of two uploads starting at once only one gets through; one that loses to any other change
+    /// (another upload, or just a rename) is decided again on the fresh row, and refused only if the image no longer
+    /// waits for data.
+    /// </summary>
     private async Task<TransferTarget> BeginUploadAsync(Caller caller, Guid imageId, CancellationToken cancellationToken)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var image = await db.Images.SingleOrDefaultAsync(i => i.Id == imageId, cancellationToken);
-        if (image is null)
+        for (var attempt = 1; ; attempt++)
         {
-            throw new ImageNotFoundException(imageId);
-        }
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            var image = await db.Images.SingleOrDefaultAsync(i => i.Id == imageId, cancellationToken)
+                ?? throw new ImageNotFoundException(imageId);
+            try
+            {
+                image.BeginTransfer(caller, ImageStatus.Saving, Now);
+            }
+            catch (ImageRuleException refused)
+            {
+                await RecordRefusedUploadAsync(caller, imageId, refused.Message);
+                throw;
+            }
 
-        try
-        {
-            image.BeginTransfer(caller, ImageStatus.Saving, Now);
+            db.RecordActivity(image.Id, ImageActivityKind.UploadStarted, caller, Now);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                return TransferTarget.Of(image);
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < 3)
+            {
+                // Someone else's change came first; decide again on the row as it is now (the entry goes with this context).
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                var conflict = new ImageConflictException();
+                await RecordRefusedUploadAsync(caller, imageId, conflict.Message);
+                throw conflict;
+            }
         }
-        catch (ImageRuleException refused)
-        {
-            await RecordRefusedUploadAsync(caller, imageId, refused.Message);
-            throw;
-        }
-
-        db.RecordActivity(image.Id, ImageActivityKind.UploadStarted, caller, Now);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            var refused = new ImageRuleException(Rules.RefusalCode.InvalidState, "This image is already receiving data.");
-            await RecordRefusedUploadAsync(caller, imageId, refused.Message);
-            throw refused;
-        }
-
-        return TransferTarget.Of(image);
     }
 
     private TransferSession Start(TransferTarget target, CancellationToken cancellationToken) =>
