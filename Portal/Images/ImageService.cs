@@ -531,6 +531,9 @@ public sealed class ImageService(
         var before = image.Snapshot();
         if (expectedVersion is { } version && image.Version != version)
         {
+            // Whatever changed meanwhile may have made the change impossible (the image was deleted): that reason says
+            // more than "reload and try again". Applying it to this copy saves nothing; its context is thrown away.
+            change(image);
             throw new ImageConflictException();
         }
 
