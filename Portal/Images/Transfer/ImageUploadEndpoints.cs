@@ -38,6 +38,9 @@ public static class ImageUploadEndpoints
             .WithName("UploadImageData")
             .WithTags("Image data")
             .WithSummary("Upload binary image data (application/octet-stream) to a queued image.")
+            .WithDescription($"Optional headers: {ExpectedChecksumHeader} (md5, sha1, sha256 or sha512 hex digest of the bytes as sent, "
+                + $"e.g. sha256:<hex>; a mismatch leaves the image queued) and {DecompressHeader}: true (gzip, xz, zstd or bzip2 data, "
+                + "told by its first bytes, is decompressed before it is inspected, hashed and stored; without it the bytes are stored as sent).")
             .Produces(StatusCodes.Status204NoContent)
             .ProducesOpenStackErrors(
                 StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden,
