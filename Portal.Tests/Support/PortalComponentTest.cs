@@ -51,10 +51,13 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         JSInterop.Setup<ElementSize>("mudObserveElementSize", _ => true).SetResult(new ElementSize { Width = 0, Height = 0 });
     }
 
+    /// <summary>Where open menus, selects and suggestion lists draw (after <see cref="RenderProviders"/>).</summary>
+    protected IRenderedComponent<MudPopoverProvider> Popovers { get; private set; } = default!;
+
     /// <summary>Renders the providers MudBlazor's popovers and dialogs draw into.</summary>
     protected IRenderedComponent<MudDialogProvider> RenderProviders()
     {
-        Render<MudPopoverProvider>();
+        Popovers = Render<MudPopoverProvider>();
         return Render<MudDialogProvider>();
     }
 

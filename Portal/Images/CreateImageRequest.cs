@@ -45,9 +45,28 @@ public sealed class CreateImageRequest
     public List<string> Tags { get; set; } = [];
     public Dictionary<string, string?> Properties { get; set; } = [];
 
+    /// <summary>The form's Rescue image switch, shown for ISO images only (and only applied to them).</summary>
+    public bool IsRescueImage { get; set; }
+
     public NewImage ToNewImage() => new(
         Name, DiskFormat ?? throw new InvalidOperationException("Validate the request first."), Visibility, Description,
-        OsDistro, OsVersion, IsProtected, MinDiskGb, MinRamMb, ContainerFormat, Architecture, Id, Tags, Properties);
+        OsDistro, OsVersion, IsProtected, MinDiskGb, MinRamMb, ContainerFormat, Architecture, Id, Tags, NewProperties());
+
+    private Dictionary<string, string?> NewProperties()
+    {
+        if (!IsRescueImage || DiskFormat != Images.DiskFormat.Iso)
+        {
+            return Properties;
+        }
+
+        var properties = new Dictionary<string, string?>(Properties, StringComparer.Ordinal);
+        foreach (var (key, value) in KnownImageProperties.RescueProperties)
+        {
+            properties[key] = value;
+        }
+
+        return properties;
+    }
 }
 
 /// <summary>

@@ -31,6 +31,10 @@ public sealed record ImageQuery
     public string? NameContains { get; init; }
     public ImageStatus? Status { get; init; }
     public DiskFormat? DiskFormat { get; init; }
+
+    /// <summary>Only images carrying this tag (exactly, as the Image API's <c>tag</c> filter).</summary>
+    public string? Tag { get; init; }
+
     public ImageSort SortBy { get; init; } = ImageSort.Created;
     public bool Descending { get; init; } = true;
 

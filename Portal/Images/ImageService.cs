@@ -58,6 +58,12 @@ public sealed class ImageService(
             images = images.Where(i => i.DiskFormat == format);
         }
 
+        if (!string.IsNullOrWhiteSpace(query.Tag))
+        {
+            var tag = query.Tag.Trim();
+            images = images.Where(i => i.Tags.Contains(tag));
+        }
+
         var total = await images.CountAsync(cancellationToken);
         var pageSize = Math.Clamp(query.PageSize, 1, ImageQuery.MaxPageSize);
         var items = await Sorted(images, query.SortBy, query.Descending)

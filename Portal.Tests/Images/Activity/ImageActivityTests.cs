@@ -285,7 +285,7 @@ public sealed class ImageActivityTests : IClassFixture<LoopbackImageServer>, IDi
 
         var log = await LogAsync(image.Id);
         Assert.Equal(
-            [(ImageActivityKind.Edited, "tags"), (ImageActivityKind.Protected, null), (ImageActivityKind.Edited, "tags, properties")],
+            [(ImageActivityKind.Edited, "tags (prod)"), (ImageActivityKind.Protected, null), (ImageActivityKind.Edited, "tags (web), properties (hw_rescue_device)")],
             log.Select(e => (e.Kind, e.Detail)));
     }
 

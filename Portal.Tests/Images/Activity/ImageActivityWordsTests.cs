@@ -30,7 +30,9 @@ public sealed class ImageActivityWordsTests
         after.SetTags(Callers.Alice, ["a", "b"], Now);
         after.UpdateMetadata(Callers.Alice, new ImageMetadata("web-2", "old", null, null, 10, 0), Now);
 
-        Assert.Equal(["name", "minimum disk", "tags"], ImageActivityLog.EditedFields(before, after));
+        after.SetProperties(Callers.Alice, KnownImageProperties.WithRescue(after.Properties, rescue: true), Now);
+
+        Assert.Equal(["name", "minimum disk", "tags (b)", "properties (hw_rescue_device, hw_rescue_bus)"], ImageActivityLog.EditedFields(before, after));
         Assert.Empty(ImageActivityLog.EditedFields(before, before.Snapshot()));
     }
 

@@ -73,15 +73,19 @@ public static class ImageActivityLog
         Compare(before.MinDiskGb, after.MinDiskGb, "minimum disk");
         Compare(before.MinRamMb, after.MinRamMb, "minimum RAM");
         Compare(before.Visibility, after.Visibility, "visibility");
-        if (!before.Tags.SequenceEqual(after.Tags, StringComparer.Ordinal))
+        // Which tags and properties changed, so the log says more than "properties" (e.g. the rescue switch's two keys).
+        var tags = before.Tags.Except(after.Tags, StringComparer.Ordinal).Concat(after.Tags.Except(before.Tags, StringComparer.Ordinal)).ToList();
+        if (tags.Count > 0)
         {
-            fields.Add("tags");
+            fields.Add($"tags ({string.Join(", ", tags)})");
         }
 
-        if (before.Properties.Count != after.Properties.Count
-            || before.Properties.Any(p => !after.Properties.TryGetValue(p.Key, out var value) || value != p.Value))
+        var keys = before.Properties.Keys.Union(after.Properties.Keys, StringComparer.Ordinal)
+            .Where(key => before.Properties.GetValueOrDefault(key) != after.Properties.GetValueOrDefault(key))
+            .ToList();
+        if (keys.Count > 0)
         {
-            fields.Add("properties");
+            fields.Add($"properties ({string.Join(", ", keys)})");
         }
 
         return fields;
