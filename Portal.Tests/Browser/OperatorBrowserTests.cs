@@ -51,7 +51,7 @@ public sealed class OperatorBrowserTests(BrowserFixture browser, UploadFiles fil
         await dialog.GetByLabel("Name").FillAsync("Community Alpine 3.22");
         await dialog.GetByText("Community", new() { Exact = true }).ClickAsync();
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Create image" }).ClickAsync();
-        await Assertions.Expect(op.GetByTestId("upload")).ToHaveAttributeAsync("data-outcome", "completed", new() { Timeout = 30_000 });
+        await BrowserFixture.ExpectUploadCompletedAsync(op.GetByTestId("upload"), 30_000);
 
         // The catalog is public and community images together, for the operator …
         await op.GetByRole(AriaRole.Tab, new() { Name = "Public images" }).ClickAsync();

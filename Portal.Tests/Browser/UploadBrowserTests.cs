@@ -80,7 +80,7 @@ public sealed class UploadBrowserTests(BrowserFixture browser, UploadFiles files
 
         var upload = page.GetByTestId("upload");
         await Assertions.Expect(upload).ToContainTextAsync("ci-runner-2");
-        await Assertions.Expect(upload).ToHaveAttributeAsync("data-outcome", "completed", new() { Timeout = 60_000 });
+        await BrowserFixture.ExpectUploadCompletedAsync(upload, 60_000);
         await Assertions.Expect(upload).ToContainTextAsync("Upload complete: 100.7 MB received and checked.");
 
         var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "ci-runner-2" });
@@ -208,7 +208,7 @@ public sealed class UploadBrowserTests(BrowserFixture browser, UploadFiles files
         var upload = page.GetByTestId("upload").Filter(new() { HasText = "cloud-disk" });
         await Assertions.Expect(upload.GetByTestId("upload-figures")).ToContainTextAsync(" sent");
         await Assertions.Expect(upload.GetByTestId("upload-written")).ToContainTextAsync("written");
-        await Assertions.Expect(upload).ToHaveAttributeAsync("data-outcome", "completed", new() { Timeout = 120_000 });
+        await BrowserFixture.ExpectUploadCompletedAsync(upload, 120_000);
 
         var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "cloud-disk" });
         await Assertions.Expect(row).ToContainTextAsync("Active");
@@ -228,7 +228,7 @@ public sealed class UploadBrowserTests(BrowserFixture browser, UploadFiles files
         await browser.SignInAsync(page, "bob@demo.local");
         await CreateWithFileAsync(page, files.Disguised, "real-qcow2");
         var upload = page.GetByTestId("upload").Filter(new() { HasText = "real-qcow2" });
-        await Assertions.Expect(upload).ToHaveAttributeAsync("data-outcome", "completed", new() { Timeout = 30_000 });
+        await BrowserFixture.ExpectUploadCompletedAsync(upload, 30_000);
 
         await page.GetByRole(AriaRole.Link, new() { Name = "real-qcow2" }).ClickAsync();
 

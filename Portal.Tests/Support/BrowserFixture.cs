@@ -41,6 +41,17 @@ public class BrowserFixture : IAsyncLifetime
         });
     }
 
+    /// <summary>
+    /// Waits for a browser upload (its panel, <c>data-testid=upload</c>) to end and asserts it completed; a failed or
+    /// aborted one fails the test with the message the customer saw, not just the outcome's name.
+    /// </summary>
+    public static async Task ExpectUploadCompletedAsync(ILocator upload, int timeoutMs)
+    {
+        await Assertions.Expect(upload).Not.ToHaveAttributeAsync("data-outcome", "running", new() { Timeout = timeoutMs });
+        var outcome = await upload.GetAttributeAsync("data-outcome");
+        Assert.True(outcome == "completed", $"The upload ended {outcome}: {await upload.InnerTextAsync()}");
+    }
+
     public async Task<IPage> NewPageAsync(int width = 1280, int height = 900)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
