@@ -221,6 +221,24 @@ public sealed class ImageMemberApiTests(KestrelPortal portal) : IClassFixture<Ke
     }
 
     [Fact]
+    public async Task KeystonesProjectsAnswerAsForAMemberWithoutTheAdminRole()
+    {
+        using var alice = await ClientAsync(Alice);
+        var own = (await portal.CallerAsync(Alice)).AccountId;
+        var other = (await portal.CallerAsync(Bob)).AccountId;
+
+        using var shown = await alice.GetAsync($"/identity/v3/projects/{own:D}");
+        using var forbidden = await alice.GetAsync($"/identity/v3/projects/{other:D}");
+        using var list = await alice.GetAsync("/identity/v3/projects?name=bob-project");
+
+        Assert.Equal(HttpStatusCode.OK, shown.StatusCode);
+        Assert.Equal("alice-project", (await JsonOf(shown))["project"]!["name"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, list.StatusCode);
+        Assert.DoesNotContain("bob-project", await list.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task TheMemberSchemasAreGlances()
     {
         using var alice = await ClientAsync(Alice);
