@@ -83,6 +83,9 @@ public static class ImageAccess
         _ => throw new ArgumentOutOfRangeException(nameof(scope)),
     };
 
+    /// <summary>Whether the image is another account's, shared with the caller's (whatever it answered).</summary>
+    public static bool IsSharedWith(this Caller caller, Image image) => SharedWithMe.Contains(image, caller);
+
     /// <summary>Whether the caller may see the image.</summary>
     public static bool CanSee(this Caller caller, Image image) => Visible.Contains(image, caller);
 
