@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Portal. On a fresh Debian/Ubuntu machine it first installs what the tests need:
 # Debian's Chromium (browser tests; nothing downloads a browser), qemu-utils + genisoimage (real disk images) and
-# Debian's OpenStack clients, python3-openstackclient + python3-glanceclient (the tests drive them against the portal).
+# Debian's OpenStack clients, python3-openstackclient + python3-glanceclient (the tests drive them against the portal),
+# and gzip, xz-utils, zstd, bzip2 (compressed images made by the real tools).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -11,6 +12,11 @@ command -v qemu-img >/dev/null 2>&1 || missing+=(qemu-utils)
 command -v genisoimage >/dev/null 2>&1 || missing+=(genisoimage)
 command -v openstack >/dev/null 2>&1 || missing+=(python3-openstackclient)
 command -v glance >/dev/null 2>&1 || missing+=(python3-glanceclient)
+# The compressed-upload tests make their files with the real tools.
+command -v gzip >/dev/null 2>&1 || missing+=(gzip)
+command -v xz >/dev/null 2>&1 || missing+=(xz-utils)
+command -v zstd >/dev/null 2>&1 || missing+=(zstd)
+command -v bzip2 >/dev/null 2>&1 || missing+=(bzip2)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "Installing test prerequisites: ${missing[*]}"
   sudo=""

@@ -22,13 +22,16 @@ public static class Program
             Usage: dotnet run --project Portal.Tests -c Release -- <benchmark> [options]
 
             Benchmarks:
-              upload-benchmark [--size-gib 2] [--rounds 3]
+              upload-benchmark [--size-gib 2] [--rounds 3] [--only decompress]
                   Uploads a file of random data to PUT /image/v2/images/{id}/file with curl (real HTTP on loopback)
                   and compares the throughput with cp, md5sum and sha512sum of the same file run concurrently;
                   then downloads it with curl from GET /image/v2/images/{id}/file into /dev/null and compares with
                   socat sending the stored file over loopback into socat writing /dev/null. Reports the server's
                   memory growth during both. Needs curl, cmp, socat (Debian: apt-get install socat; without it the
                   download leg is skipped) and coreutils (cp, md5sum, sha512sum, dd, sync).
+                  Last, a disk of the same size (half random, half base64 text) compressed with zstd -3 is uploaded
+                  with X-Portal-Decompress: true and compared with the plain upload of the disk (needs zstd);
+                  --only decompress runs that leg alone.
 
             Run the tests with: dotnet test Portal.sln
             """);

@@ -5,7 +5,7 @@ using Portal.Images.Transfer;
 
 namespace Portal.Tests.Benchmarks;
 
-public sealed record UploadBenchmarkOptions(double SizeGib, int Rounds)
+public sealed record UploadBenchmarkOptions(double SizeGib, int Rounds, bool DecompressOnly = false)
 {
     public long Bytes => (long)(SizeGib * (1L << 30));
 
@@ -20,6 +20,9 @@ public sealed record UploadBenchmarkOptions(double SizeGib, int Rounds)
             {
                 case "--size-gib" when double.TryParse(value, CultureInfo.InvariantCulture, out var gib) && gib is >= 0.01 and <= 32:
                     options = options with { SizeGib = gib };
+                    break;
+                case "--only" when value == "decompress":
+                    options = options with { DecompressOnly = true };
                     break;
                 case "--rounds" when int.TryParse(value, CultureInfo.InvariantCulture, out var rounds) && rounds is >= 1 and <= 20:
                     options = options with { Rounds = rounds };
@@ -92,6 +95,14 @@ public static class UploadBenchmark
         Console.WriteLine("  over its idle value before the first upload; curl is a separate process, the driver holds no data.");
         Console.WriteLine();
 
+        if (options.DecompressOnly)
+        {
+            var jar = await portal.SignInCookieJarAsync(work);
+            var only = await DecompressLeg.RunAsync(portal, work, options.Bytes, options.Rounds, jar, cancellationToken);
+            Console.WriteLine();
+            return PrintDecompressSummary(only) ? 0 : 1;
+        }
+
         var source = Path.Combine(work, "source.bin");
         var warmUpSource = Path.Combine(work, "warm-up.bin");
         await WriteRandomFileAsync(source, options.Bytes, cancellationToken);
@@ -147,9 +158,12 @@ public static class UploadBenchmark
 
         var browser = await RunBrowserLegAsync(portal, file!, cancellationToken);
         var download = await DownloadLeg.RunAsync(portal, file!, options.Rounds, cancellationToken);
+        File.Delete(source);
+        var decompress = await DecompressLeg.RunAsync(portal, work, options.Bytes, options.Rounds, cookieJar, cancellationToken);
         Console.WriteLine($"load average (1 min) at end: {MachineInfo.LoadAverage()}");
         Console.WriteLine();
-        return PrintSummary(rounds, warmUp.Memory, browser, download, idle.Resident) ? 0 : 1;
+        var met = PrintSummary(rounds, warmUp.Memory, browser, download, idle.Resident);
+        return PrintDecompressSummary(decompress) && met ? 0 : 1;
     }
 
     private sealed record Speed(double MegabytesPerSecond, double Seconds, CpuTime Cpu);
@@ -326,6 +340,19 @@ public static class UploadBenchmark
         Console.WriteLine($"(MB/s: median of {rounds.Count} round(s); ratio: median of the rounds' own ratios; memory: the highest of all uploads, warm-up included)");
         var browserMet = browser is not { Result: var m } || m.MegabytesPerSecond >= BrowserUploadLeg.TargetRatio * m.InputFileMegabytesPerSecond;
         return ratio >= CurlTargetRatio && growth < MemoryGrowthLimit && browserMet && downloadMet;
+    }
+
+    private static bool PrintDecompressSummary((IReadOnlyList<DecompressRound> Rounds, long IdleResident, double CompressionRatio) leg)
+    {
+        var plain = Median(leg.Rounds.Select(r => r.Plain));
+        var zstd = Median(leg.Rounds.Select(r => r.Decompressing));
+        var ratio = Median(leg.Rounds.Select(r => r.Decompressing / r.Plain));
+        var growth = leg.Rounds.Max(r => r.Memory.ResidentBytes) - leg.IdleResident;
+        Console.WriteLine($"plain upload of the disk (curl -T, stored as sent)          {plain,7:0.0} MB/s");
+        Console.WriteLine($"zstd -3 file ({leg.CompressionRatio:0.00} : 1), X-Portal-Decompress: true  {zstd,7:0.0} MB/s of disk bytes; "
+            + $"ratio {ratio:0.00} (target ≥ {DecompressLeg.TargetRatio:0.0}) {Verdict(ratio >= DecompressLeg.TargetRatio)}");
+        Console.WriteLine($"server memory growth during the decompressing upload        {Mib(growth)} (target < {Mib(MemoryGrowthLimit)}) {Verdict(growth < MemoryGrowthLimit)}");
+        return ratio >= DecompressLeg.TargetRatio && growth < MemoryGrowthLimit;
     }
 
     private static string Verdict(bool met) => met ? "PASS" : "MISS";

@@ -173,6 +173,55 @@ public sealed class UploadBrowserTests(BrowserFixture browser, UploadFiles files
     }
 
     [Fact]
+    public async Task CompressedFileIsDecompressedWhileItUploadsWithBothCountersShown()
+    {
+        // A raw disk of 1 GiB, its first MiB random and the rest zeros, compressed by Debian's zstd: the browser sends
+        // little and the server writes much, so the upload runs on for a while after the last byte is sent.
+        var disk = Path.Combine(files.Folder, "cloud-disk.raw");
+        using (var raw = File.Create(disk))
+        {
+            var head = new byte[1 << 20];
+            new System.Random(13).NextBytes(head);
+            raw.Write(head);
+            raw.SetLength(1L << 30);
+        }
+
+        QemuImg.Tool("zstd", "-q", "-f", disk, "-o", disk + ".zst");
+        string md5;
+        using (var read = File.OpenRead(disk))
+        {
+            md5 = Convert.ToHexStringLower(await System.Security.Cryptography.MD5.HashDataAsync(read));
+        }
+
+        File.Delete(disk);
+        var page = await browser.NewPageAsync();
+        await browser.SignInAsync(page, "bob@demo.local");
+        var dialog = await OpenCreateFormAsync(page);
+
+        await dialog.Locator("input[type=file]").SetInputFilesAsync(disk + ".zst");
+
+        await Assertions.Expect(dialog.GetByTestId("compressed-notice")).ToHaveTextAsync(
+            "This file is compressed (zstd): it is decompressed while it uploads; the image stores the decompressed disk and its checksums are of the decompressed bytes.");
+        await Assertions.Expect(dialog.GetByLabel("Name")).ToHaveValueAsync("cloud-disk");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Create image" }).ClickAsync();
+
+        var upload = page.GetByTestId("upload").Filter(new() { HasText = "cloud-disk" });
+        await Assertions.Expect(upload.GetByTestId("upload-figures")).ToContainTextAsync(" sent");
+        await Assertions.Expect(upload.GetByTestId("upload-written")).ToContainTextAsync("written");
+        await Assertions.Expect(upload).ToHaveAttributeAsync("data-outcome", "completed", new() { Timeout = 120_000 });
+
+        var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "cloud-disk" });
+        await Assertions.Expect(row).ToContainTextAsync("Active");
+        await Assertions.Expect(row).ToContainTextAsync("1.1 GB");
+        var factory = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
+            .GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<Portal.Data.PortalDbContext>>(browser.App.Services);
+        await using var db = await factory.CreateDbContextAsync();
+        var image = db.Images.Single(i => i.Name == "cloud-disk");
+        Assert.Equal(md5, image.Checksum);
+        Assert.Equal(1L << 30, image.Size);
+    }
+
+    [Fact]
     public async Task UploadedImageShowsItsDetectedFormatAndVirtualSize()
     {
         var page = await browser.NewPageAsync();

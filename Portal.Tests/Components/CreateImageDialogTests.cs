@@ -279,6 +279,102 @@ public sealed class CreateImageDialogTests : PortalComponentTest
         Assert.Equal(DiskFormat.Qcow2, SelectedFormat(dialog));
     }
 
+    /// <summary>The qcow2 test image compressed by Debian's xz.</summary>
+    private static byte[] XzOf(byte[] data)
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllBytes(path, data);
+            QemuImg.Tool("xz", "-f", path);
+            return File.ReadAllBytes(path + ".xz");
+        }
+        finally
+        {
+            File.Delete(path);
+            File.Delete(path + ".xz");
+        }
+    }
+
+    [Fact]
+    public async Task CompressedFileIsAnnouncedBeforeTheUploadAndItsDiskFormatToldFromTheDecompressedStart()
+    {
+        var dialog = await OpenAsync(Callers.Alice);
+        var zone = dialog.FindComponent<FileDropZone>();
+        var xz = XzOf(Qcow2File());
+        BrowserReadsTheHead(xz);
+        JSInterop.Setup<bool>("portalUploads.start", _ => true).SetResult(true);
+
+        await zone.InvokeAsync(() => zone.Instance.OnFilePicked("debian-12.qcow2.xz", xz.Length));
+
+        dialog.WaitForAssertion(() => Assert.Equal(
+            "This file is compressed (xz): it is decompressed while it uploads; the image stores the decompressed disk and its checksums are of the decompressed bytes.",
+            dialog.Find("[data-testid=compressed-notice]").TextContent.Trim()));
+        Assert.Equal(DiskFormat.Qcow2, SelectedFormat(dialog));
+        Assert.Contains("Detected from the file's contents: qcow2", dialog.Markup);
+
+        Click(dialog, "Create image");
+
+        dialog.WaitForAssertion(() => Assert.Empty(dialog.FindAll(".mud-dialog")));
+        var image = Assert.Single((await Harness.Service.ListAsync(Callers.Alice, new ImageQuery())).Items);
+        Assert.Equal("debian-12", image.Name);
+        Assert.True(image.DecompressData);
+        Assert.Equal(Portal.Images.Compression.SourceCompression.Xz, Services.GetRequiredService<BrowserUploads>().Find(image.Id)?.Compression);
+    }
+
+    [Fact]
+    public async Task UncompressedFileHasNoNotice()
+    {
+        var dialog = await OpenAsync(Callers.Alice);
+        var zone = dialog.FindComponent<FileDropZone>();
+        var qcow2 = Qcow2File();
+        BrowserReadsTheHead(qcow2);
+
+        await zone.InvokeAsync(() => zone.Instance.OnFilePicked("disk.qcow2", qcow2.Length));
+
+        dialog.WaitForAssertion(() => Assert.Equal(DiskFormat.Qcow2, SelectedFormat(dialog)));
+        Assert.Empty(dialog.FindAll("[data-testid=compressed-notice]"));
+    }
+
+    [Fact]
+    public async Task CompressedUrlIsAnnouncedToo()
+    {
+        var dialog = await OpenAsync(Callers.Alice);
+        RadioFor(dialog, "URL").Click();
+        dialog.WaitForAssertion(() => Assert.Contains("Image URL", Labels(dialog)));
+
+        dialog.FindAll("input").Single(i => i.GetAttribute("type") == "url").Input("https://cloud-images.example.com/disk.raw.zst");
+
+        dialog.WaitForAssertion(() => Assert.StartsWith(
+            "This file is compressed (zstd): it is decompressed while it downloads;", dialog.Find("[data-testid=compressed-notice]").TextContent.Trim()));
+    }
+
+    [Fact]
+    public async Task MalformedExpectedChecksumIsExplainedInlineAndAWellFormedOneIsKeptWithTheImage()
+    {
+        var dialog = await OpenAsync(Callers.Alice);
+        Assert.Contains("Expected checksum", Labels(dialog));
+        var zone = dialog.FindComponent<FileDropZone>();
+        var qcow2 = Qcow2File();
+        BrowserReadsTheHead(qcow2);
+        JSInterop.Setup<bool>("portalUploads.start", _ => true).SetResult(true);
+        await zone.InvokeAsync(() => zone.Instance.OnFilePicked("disk.qcow2", qcow2.Length));
+
+        dialog.Find(".portal-checksum-field input").Input("sha256:1234");
+        Click(dialog, "Create image");
+
+        dialog.WaitForAssertion(() => Assert.Contains("A SHA-256 checksum has 64 hex digits; this one has 4.", dialog.Markup));
+        Assert.Empty((await Harness.Service.ListAsync(Callers.Alice, new ImageQuery())).Items);
+
+        var sha1 = new string('a', 40);
+        dialog.Find(".portal-checksum-field input").Input(sha1);
+        Click(dialog, "Create image");
+
+        dialog.WaitForAssertion(() => Assert.Empty(dialog.FindAll(".mud-dialog")));
+        var image = Assert.Single((await Harness.Service.ListAsync(Callers.Alice, new ImageQuery())).Items);
+        Assert.Equal("sha1:" + sha1, image.ExpectedDataChecksum);
+    }
+
     private static DiskFormat? SelectedFormat(IRenderedComponent<MudDialogProvider> dialog) =>
         dialog.FindComponents<MudSelect<DiskFormat?>>().Single().Instance.GetState(x => x.Value);
 

@@ -26,6 +26,9 @@ public sealed class CreateImageRequest
     /// <summary>Where the server downloads the image from (Source = URL).</summary>
     public string? ImageUrl { get; set; }
 
+    /// <summary>The checksum the customer expects the file as sent to have (md5, sha1, sha256 or sha512 hex, "sha256:…").</summary>
+    public string? ExpectedChecksum { get; set; }
+
     public DiskFormat? DiskFormat { get; set; }
     public string? OsDistro { get; set; }
     public string? OsVersion { get; set; }
@@ -83,6 +86,14 @@ public sealed class CreateImageRequestValidator : AbstractValidator<CreateImageR
                     context.AddFailure(reason);
                 }
             });
+        });
+
+        RuleFor(r => r.ExpectedChecksum).Custom((text, context) =>
+        {
+            if (Images.ExpectedChecksum.Parse(text, out var error) is null && error is not null)
+            {
+                context.AddFailure(error);
+            }
         });
 
         RuleFor(r => r.DiskFormat)

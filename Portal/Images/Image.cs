@@ -63,6 +63,18 @@ public sealed class Image
     /// <summary>The URL the data is (or was) imported from, for images created from a URL.</summary>
     public string? ImportUrl { get; private set; }
 
+    /// <summary>
+    /// The checksum the customer expects the data as sent to have ("sha256:…"), checked when the data has arrived; kept
+    /// on the row because an import may start again after a restart.
+    /// </summary>
+    public string? ExpectedDataChecksum { get; private set; }
+
+    /// <summary>
+    /// Compressed data (gzip, xz, zstd, bzip2) is decompressed before it is inspected, hashed and stored: images created
+    /// in the portal's form and web-download imports. The Image API's upload stores the bytes as sent unless asked.
+    /// </summary>
+    public bool DecompressData { get; private set; }
+
     /// <summary>Why the last transfer of data failed or was refused, in words for the customer.</summary>
     public string? StatusReason { get; private set; }
 
@@ -397,6 +409,13 @@ public sealed class Image
     {
         this.Enforce(ImageAction.Reactivate, caller);
         TransitionTo(ImageStatus.Active, now);
+    }
+
+    /// <summary>What the data that follows must be (its checksum as sent) and whether it is decompressed on its way in.</summary>
+    public void ExpectData(ExpectedChecksum? checksum, bool decompress)
+    {
+        ExpectedDataChecksum = checksum?.ToString();
+        DecompressData = decompress;
     }
 
     /// <summary>Starts downloading the data from a URL: queued → importing.</summary>

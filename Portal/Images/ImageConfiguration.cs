@@ -24,6 +24,7 @@ public sealed class ImageConfiguration : IEntityTypeConfiguration<Image>
         builder.Property(i => i.OsHashValue).HasMaxLength(128);
         builder.Property(i => i.StatusReason).HasMaxLength(1000);
         builder.Property(i => i.DetectedFormat).HasMaxLength(64);
+        builder.Property(i => i.ExpectedDataChecksum).HasMaxLength(ExpectedChecksum.MaxLength);
         builder.Property(i => i.ImportUrl).HasMaxLength(Import.ImportUrlPolicy.MaxUrlLength);
 
         // Enums are stored under their OpenStack wire names ("pending_delete", "qcow2", "private").

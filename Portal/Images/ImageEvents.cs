@@ -4,9 +4,12 @@ using Portal.Accounts;
 namespace Portal.Images;
 
 /// <summary>How far a transfer of image data has come.</summary>
-public sealed record TransferProgress(long Bytes, long? TotalBytes, DateTime StartedAt)
+/// <param name="Bytes">The image's bytes written so far.</param>
+/// <param name="TotalBytes">The length the source announced (of the bytes as sent).</param>
+/// <param name="SentBytes">For a compressed source, the compressed bytes received so far; null when the bytes are stored as sent.</param>
+public sealed record TransferProgress(long Bytes, long? TotalBytes, DateTime StartedAt, long? SentBytes = null)
 {
-    public double? Fraction => TotalBytes is > 0 and var total ? Math.Min(1, (double)Bytes / total) : null;
+    public double? Fraction => TotalBytes is > 0 and var total ? Math.Min(1, (double)(SentBytes ?? Bytes) / total) : null;
 }
 
 /// <summary>

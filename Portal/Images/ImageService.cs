@@ -166,6 +166,9 @@ public sealed class ImageService(
         }
 
         var image = Image.Create(caller, request.ToNewImage(), Now);
+
+        // The form's file or URL is decompressed when compressed; the Image API's image waits for its own upload's say.
+        image.ExpectData(ExpectedChecksum.Parse(request.ExpectedChecksum, out _), decompress: request.Source != ImageSource.Later);
         if (request.Source == ImageSource.Url)
         {
             imports.DecideEnqueue(image.Owner).ThrowIfRefused();
@@ -200,11 +203,19 @@ public sealed class ImageService(
     /// Starts downloading the data of a queued image from a URL (the Image API's <c>web-download</c> import): the same
     /// URL rule, queue and downloader as an image created from a URL.
     /// </summary>
-    public async Task<Image> ImportAsync(Caller caller, Guid id, string? url, CancellationToken cancellationToken = default)
+    /// <param name="expectedChecksum">The checksum the file as downloaded must have (md5, sha1, sha256 or sha512 hex), when given.</param>
+    public async Task<Image> ImportAsync(
+        Caller caller, Guid id, string? url, CancellationToken cancellationToken = default, string? expectedChecksum = null)
     {
         if (urlPolicy.CheckUrl(url) is { IsAllowed: false, Reason: var reason })
         {
             throw new ImageRuleException(Rules.RefusalCode.Invalid, reason);
+        }
+
+        var checksum = ExpectedChecksum.Parse(expectedChecksum, out var checksumError);
+        if (checksumError is not null)
+        {
+            throw new ImageRuleException(Rules.RefusalCode.Invalid, checksumError);
         }
 
         var image = await ChangeAsync(caller, id, expectedVersion: null, image =>
@@ -212,6 +223,9 @@ public sealed class ImageService(
             image.Enforce(ImageAction.Upload, caller);
             imports.DecideEnqueue(image.Owner).ThrowIfRefused();
             image.BeginImport(caller, url!.Trim(), Now);
+
+            // web-download decompresses by the same rule as the form.
+            image.ExpectData(checksum, decompress: true);
         }, cancellationToken, ImageActivityKind.ImportStarted);
         imports.Enqueue(image.Id, image.Owner);
         return image;
@@ -532,6 +546,9 @@ public sealed class ImageService(
         var before = image.Snapshot();
         if (expectedVersion is { } version && image.Version != version)
         {
+            // Whatever changed meanwhile may have made the change impossible (the image was deleted): that reason says
+            // more than "reload and try again". Applying it to this copy saves nothing; its context is thrown away.
+            change(image);
             throw new ImageConflictException();
         }
 

@@ -330,13 +330,43 @@ public sealed class ImageActivityTests : IClassFixture<LoopbackImageServer>, IDi
 
         var log = await StoredLogAsync(image.Id);
         Assert.Equal([ImageActivityKind.Deleted, ImageActivityKind.Unprotected, ImageActivityKind.Protected], log.Select(e => e.Kind));
-        AssertEntry(log[0], ImageActivityKind.Deleted, Callers.Alice, Now);
+        AssertEntry(log[0], ImageActivityKind.Deleted, Callers.Alice, Now,
+            $"moved to Recently deleted, restorable until {Portal.Formatting.Format.Timestamp(Now + _harness.Service.RestoreWindow)}");
 
         // Not even a hand-written DELETE of the image's row takes its history along: the database refuses it.
         await using var db = _harness.Database.CreateDbContext();
         await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() =>
             db.Database.ExecuteSqlInterpolatedAsync($"DELETE FROM Images WHERE Id = {image.Id}"));
         Assert.Equal(3, (await StoredLogAsync(image.Id)).Count);
+    }
+
+    [Fact]
+    public async Task RestoreDeletePermanentlyAndTheScrubberAreRecordedWithWhoDidThem()
+    {
+        var kept = await _harness.AddImageAsync(Callers.Alice, "kept");
+        var expired = await _harness.AddImageAsync(Callers.Alice, "expired");
+        await Service.DeleteAsync(Callers.Alice, kept.Id);
+        await Service.DeleteAsync(Callers.Alice, expired.Id);
+
+        _harness.Clock.Advance(TimeSpan.FromHours(1));
+        await Service.RestoreAsync(Callers.Alice, kept.Id);
+        await Service.DeleteAsync(Callers.Alice, kept.Id);
+        _harness.Clock.Advance(TimeSpan.FromHours(1));
+        await Service.DeletePermanentlyAsync(Callers.AliceColleague, kept.Id);
+        _harness.Clock.Advance(Service.RestoreWindow);
+        Assert.Equal(1, await Service.ScrubExpiredAsync());
+
+        var keptLog = await StoredLogAsync(kept.Id);
+        Assert.Equal(
+            [ImageActivityKind.DeletedPermanently, ImageActivityKind.Deleted, ImageActivityKind.Restored, ImageActivityKind.Deleted],
+            keptLog.Select(e => e.Kind));
+        AssertEntry(keptLog[0], ImageActivityKind.DeletedPermanently, Callers.AliceColleague, Now - Service.RestoreWindow);
+        AssertEntry(keptLog[2], ImageActivityKind.Restored, Callers.Alice, Now - Service.RestoreWindow - TimeSpan.FromHours(1), "active again, with its data");
+
+        var expiredLog = await StoredLogAsync(expired.Id);
+        Assert.Equal([ImageActivityKind.Scrubbed, ImageActivityKind.Deleted], expiredLog.Select(e => e.Kind));
+        AssertEntry(expiredLog[0], ImageActivityKind.Scrubbed, actor: null, Now);
+        Assert.Equal("the portal", expiredLog[0].ActorSeenBy(Callers.Alice));
     }
 
     [Fact]

@@ -28,6 +28,7 @@ public sealed class LoopbackImageServer : IAsyncLifetime
     public static readonly TimeSpan TrickleGap = TimeSpan.FromMilliseconds(20);
 
     private readonly ConcurrentDictionary<string, int> probes = new();
+    private readonly ConcurrentDictionary<string, string> served = new();
     private WebApplication? app;
 
     public int Port { get; private set; }
@@ -35,6 +36,13 @@ public sealed class LoopbackImageServer : IAsyncLifetime
     public string Url(string pathAndQuery) => $"http://127.0.0.1:{Port}{pathAndQuery}";
 
     public bool Saw(string probe) => probes.ContainsKey(probe);
+
+    /// <summary>Serves a file at <c>/served/{name}</c>; returns its URL.</summary>
+    public string Serve(string name, string path)
+    {
+        served[name] = path;
+        return Url($"/served/{Uri.EscapeDataString(name)}");
+    }
 
     public async Task InitializeAsync()
     {
@@ -55,6 +63,9 @@ public sealed class LoopbackImageServer : IAsyncLifetime
         });
 
         app.MapGet("/file", (HttpContext context) => WriteAsync(context, FileBody));
+
+        app.MapGet("/served/{name}", (HttpContext context, string name) =>
+            served.TryGetValue(name, out var path) ? WriteFileAsync(context, path) : Task.FromResult(context.Response.StatusCode = StatusCodes.Status404NotFound));
 
         app.MapGet("/hop/{n:int}", (HttpContext context, int n) =>
         {
@@ -132,6 +143,14 @@ public sealed class LoopbackImageServer : IAsyncLifetime
             await app.StopAsync();
             await app.DisposeAsync();
         }
+    }
+
+    private static async Task WriteFileAsync(HttpContext context, string path)
+    {
+        await using var file = File.OpenRead(path);
+        context.Response.ContentType = "application/octet-stream";
+        context.Response.ContentLength = file.Length;
+        await file.CopyToAsync(context.Response.Body, context.RequestAborted);
     }
 
     private static async Task WriteAsync(HttpContext context, byte[] body)

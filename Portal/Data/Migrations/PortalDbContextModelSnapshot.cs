@@ -379,6 +379,9 @@ namespace Portal.Data.Migrations
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("DecompressData")
+                        .HasColumnType("INTEGER");
+
                     b.Property<DateTime?>("DeletedAt")
                         .HasColumnType("TEXT");
 
@@ -393,6 +396,10 @@ namespace Portal.Data.Migrations
                     b.Property<string>("DiskFormat")
                         .IsRequired()
                         .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ExpectedDataChecksum")
+                        .HasMaxLength(135)
                         .HasColumnType("TEXT");
 
                     b.Property<int>("ImportRestarts")

@@ -17,6 +17,9 @@ public static class ImageApiEndpoints
 {
     public const string WebDownload = "web-download";
 
+    /// <summary>The portal's field in web-download's <c>method</c>: the checksum the downloaded file must have.</summary>
+    public const string ExpectedChecksumField = "expected_checksum";
+
     /// <summary>The Image API versions the portal answers to; v2.9 (web-download import, os_hidden) is current.</summary>
     private static readonly string[] Versions = ["v2.9", "v2.8", "v2.7", "v2.6", "v2.5", "v2.4", "v2.3", "v2.2", "v2.1", "v2.0"];
 
@@ -208,7 +211,8 @@ public static class ImageApiEndpoints
                 $"Import method '{name}' is not available: this portal imports with {WebDownload} only.");
         }
 
-        await images.ImportAsync(caller, imageId, ImageJsonPatch.StringOf(method["uri"]), context.RequestAborted);
+        await images.ImportAsync(caller, imageId, ImageJsonPatch.StringOf(method["uri"]), context.RequestAborted,
+            ImageJsonPatch.StringOf(method[ExpectedChecksumField]));
         return TypedResults.Accepted((string?)null);
     }
 

@@ -106,7 +106,7 @@ public sealed class ActiveTransfers
 
         public TransferProgress Progress => entry.Progress;
 
-        public void Report(long bytes) => entry.Report(bytes);
+        public void Report(long bytes, long? sentBytes = null) => entry.Report(bytes, sentBytes);
 
         public void ExpectTotal(long? totalBytes) => entry.ExpectTotal(totalBytes);
 
@@ -124,6 +124,7 @@ public sealed class ActiveTransfers
         // Written by the transfer for every chunk and read by any page: plain longs, so neither side locks or allocates.
         private long _bytes;
         private long _totalBytes = Unknown;
+        private long _sentBytes = Unknown;
 
         public CancellationTokenSource Cancellation { get; } = cancellation;
         public bool CancelledByUser { get; set; }
@@ -134,11 +135,16 @@ public sealed class ActiveTransfers
             get
             {
                 var total = Volatile.Read(ref _totalBytes);
-                return new TransferProgress(Volatile.Read(ref _bytes), total == Unknown ? null : total, startedAt);
+                var sent = Volatile.Read(ref _sentBytes);
+                return new TransferProgress(Volatile.Read(ref _bytes), total == Unknown ? null : total, startedAt, sent == Unknown ? null : sent);
             }
         }
 
-        public void Report(long bytes) => Volatile.Write(ref _bytes, bytes);
+        public void Report(long bytes, long? sentBytes)
+        {
+            Volatile.Write(ref _bytes, bytes);
+            Volatile.Write(ref _sentBytes, sentBytes ?? Unknown);
+        }
 
         public void ExpectTotal(long? totalBytes) => Volatile.Write(ref _totalBytes, totalBytes ?? Unknown);
     }

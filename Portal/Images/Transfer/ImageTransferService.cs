@@ -47,8 +47,12 @@ public sealed class ImageTransferService(
         return new ImageDownload(image, data);
     }
 
-    /// <summary>Receives an upload's bytes for a queued image of the caller's.</summary>
-    public async Task<Image> UploadAsync(Caller caller, Guid imageId, Stream body, long? contentLength, CancellationToken cancellationToken)
+    /// <summary>
+    /// Receives an upload's bytes for a queued image of the caller's. <paramref name="asked"/> is what the request itself
+    /// asks (a checksum, decompression), on top of what the image was created with.
+    /// </summary>
+    public async Task<Image> UploadAsync(
+        Caller caller, Guid imageId, Stream body, long? contentLength, CancellationToken cancellationToken, DataExpectations? asked = null)
     {
         // Taken before the image moves to saving: a refused upload leaves the image as it was.
         using var slot = await TakeUploadSlotAsync(caller, imageId);
@@ -56,7 +60,8 @@ public sealed class ImageTransferService(
         using var session = Start(target, cancellationToken);
         try
         {
-            return await ReceiveAsync(session, new TransferSource(body, contentLength), caller, cancellationToken);
+            var expect = ExpectationsOf(target.Image, asked ?? DataExpectations.None, name: null);
+            return await ReceiveAsync(session, new TransferSource(body, contentLength), expect, caller, cancellationToken);
         }
         catch (Exception e)
         {
@@ -86,7 +91,7 @@ public sealed class ImageTransferService(
         try
         {
             await using var source = TransferSource.Of(await downloader.OpenAsync(url, session.Token));
-            return await ReceiveAsync(session, source, actor: null, cancellationToken);
+            return await ReceiveAsync(session, source, ExpectationsOf(image, DataExpectations.None, url), actor: null, cancellationToken);
         }
         catch (Exception e)
         {
@@ -94,6 +99,12 @@ public sealed class ImageTransferService(
             throw;
         }
     }
+
+    /// <summary>What the image was created with, and what the request asks on top (its checksum wins; either may ask to decompress).</summary>
+    private static DataExpectations ExpectationsOf(Image image, DataExpectations asked, string? name) => new(
+        asked.Checksum ?? Images.ExpectedChecksum.FromStored(image.ExpectedDataChecksum),
+        asked.Decompress || image.DecompressData,
+        Compression.SourceCompressions.FromName(name));
 
     /// <summary>Puts an image whose transfer is not running any more back to queued with the reason.</summary>
     public Task AbandonAsync(Guid imageId, string reason) => GiveUpAsync(imageId, reason, permanent: false, actor: null);
@@ -176,13 +187,14 @@ public sealed class ImageTransferService(
     }
 
     /// <summary>Streams the data in, then activates the image.</summary>
-    private async Task<Image> ReceiveAsync(TransferSession session, TransferSource source, Caller? actor, CancellationToken cancellationToken)
+    private async Task<Image> ReceiveAsync(
+        TransferSession session, TransferSource source, DataExpectations expect, Caller? actor, CancellationToken cancellationToken)
     {
-        var stored = await session.ReceiveAsync(source);
+        var stored = await session.ReceiveAsync(source, expect);
         var image = await CompleteAsync(session, stored, actor, cancellationToken);
         session.Commit(stored.Size);
-        logger.LogInformation("Image {ImageId} received {Bytes} bytes ({Format}) in {Seconds:0.0} s",
-            session.ImageId, stored.Size, stored.DetectedFormat, (Now - session.StartedAt).TotalSeconds);
+        logger.LogInformation("Image {ImageId} received {Bytes} bytes ({Format}, compression {Compression}) in {Seconds:0.0} s",
+            session.ImageId, stored.Size, stored.DetectedFormat, session.Compression, (Now - session.StartedAt).TotalSeconds);
         return image;
     }
 

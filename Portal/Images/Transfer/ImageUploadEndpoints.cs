@@ -17,6 +17,12 @@ public static class ImageUploadEndpoints
 {
     public const string UploadTokenHeader = "X-Upload-Token";
 
+    /// <summary>The checksum the bytes as sent must have: <c>sha256:&lt;hex&gt;</c> (or md5/sha1/sha512, or bare hex told by its length).</summary>
+    public const string ExpectedChecksumHeader = "X-Portal-Expected-Checksum";
+
+    /// <summary><c>true</c>: gzip, xz, zstd or bzip2 data (told by its first bytes) is decompressed before it is stored.</summary>
+    public const string DecompressHeader = "X-Portal-Decompress";
+
     /// <summary>The image file route, for uploads and downloads alike.</summary>
     public const string FileRoute = PublicUrls.ImagePath + "/v2/images/{id:guid}/file";
 
@@ -32,6 +38,9 @@ public static class ImageUploadEndpoints
             .WithName("UploadImageData")
             .WithTags("Image data")
             .WithSummary("Upload binary image data (application/octet-stream) to a queued image.")
+            .WithDescription($"Optional headers: {ExpectedChecksumHeader} (md5, sha1, sha256 or sha512 hex digest of the bytes as sent, "
+                + $"e.g. sha256:<hex>; a mismatch leaves the image queued) and {DecompressHeader}: true (gzip, xz, zstd or bzip2 data, "
+                + "told by its first bytes, is decompressed before it is inspected, hashed and stored; without it the bytes are stored as sent).")
             .Produces(StatusCodes.Status204NoContent)
             .ProducesOpenStackErrors(
                 StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden,
@@ -84,11 +93,24 @@ public static class ImageUploadEndpoints
             dataRate.MinDataRate = null;
         }
 
+        var checksum = ExpectedChecksum.Parse(context.Request.Headers[ExpectedChecksumHeader], out var checksumError);
+        if (checksumError is not null)
+        {
+            return new Refusal(RefusalCode.Invalid, $"{ExpectedChecksumHeader}: {checksumError}").ToOpenStackError();
+        }
+
+        var decompressAsked = context.Request.Headers[DecompressHeader].ToString().Trim();
+        if (decompressAsked.Length > 0 && !bool.TryParse(decompressAsked, out _))
+        {
+            return new Refusal(RefusalCode.Invalid, $"{DecompressHeader} is true or false.").ToOpenStackError();
+        }
+
+        var asked = new DataExpectations(checksum, string.Equals(decompressAsked, "true", StringComparison.OrdinalIgnoreCase));
         var idle = TimeSpan.FromSeconds(options.Value.Images.TransferIdleTimeoutSeconds);
         await using var body = new SourceStream(context.Request.Body, idle, clock, TransferKind.Upload);
         try
         {
-            await transfers.UploadAsync(caller, id, body, context.Request.ContentLength, context.RequestAborted);
+            await transfers.UploadAsync(caller, id, body, context.Request.ContentLength, context.RequestAborted, asked);
             return TypedResults.NoContent();
         }
         catch (RefusedException e)

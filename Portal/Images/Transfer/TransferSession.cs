@@ -1,5 +1,6 @@
 using Portal.Configuration;
 using Portal.Formatting;
+using Portal.Images.Compression;
 using Portal.Images.Inspection;
 using Portal.Images.Usage;
 
@@ -19,6 +20,16 @@ internal sealed record TransferTarget(Image Image)
     public DiskFormat Declared => Image.DiskFormat;
 
     public TransferKind Kind => Status == ImageStatus.Importing ? TransferKind.Import : TransferKind.Upload;
+}
+
+/// <summary>
+/// What the customer asked of the data beyond the image's own fields: a checksum of the bytes as sent, and whether
+/// compressed bytes are decompressed before they are inspected, hashed and stored (<paramref name="NameSays"/>: the
+/// compression the file or URL name ends in, used when the first bytes announce none).
+/// </summary>
+public sealed record DataExpectations(ExpectedChecksum? Checksum = null, bool Decompress = false, SourceCompression NameSays = SourceCompression.None)
+{
+    public static readonly DataExpectations None = new();
 }
 
 /// <summary>
@@ -43,6 +54,13 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
     private readonly long _freeSpaceReserve;
     private readonly ImageFormatInspector _inspector = new();
     private StorageQuota.Reservation? _reservation;
+    private RawSourceStream? _raw;
+    private SourceCompression _compression;
+
+    /// <summary>The length the source announced, of the bytes as sent.</summary>
+    private long? _announcedLength;
+
+    /// <summary>The length the stored data will have, when known ahead (not for decompressed data).</summary>
     private long? _expectedLength;
     private long _claimed;
     private long _announcedAt;
@@ -90,21 +108,48 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
     /// Streams the source into the store and judges the bytes before anything can boot from them: what comes back is
     /// committed to the store; a refused or incomplete image leaves no file.
     /// </summary>
-    public async Task<ImageData> ReceiveAsync(TransferSource source)
+    public async Task<ImageData> ReceiveAsync(TransferSource source, DataExpectations expect)
     {
         // Only private images count against the account's quota; the operator's public catalog does not.
         _reservation = _target.Image.IsAccountOwned()
             ? await _quota.OpenAsync(_target.Owner, ImageId, Kind.Noun(), Token)
             : null;
-        Expect(source.Length);
 
         await using var writer = _store.BeginWrite(ImageId);
         using var rate = new TransferRateWatch(
             _limits.MinTransferBytesPerSecond, TimeSpan.FromSeconds(_limits.MinRateWindowSeconds), _clock, Kind, Token);
+        var checksum = expect.Checksum;
+
+        // MD5 and SHA-512 of the stored bytes are computed anyway; another digest, or one of bytes that are decompressed
+        // before they are stored, is computed as the bytes arrive.
+        var hashSent = checksum is not null && (expect.Decompress || checksum.Algorithm is ChecksumAlgorithm.Sha1 or ChecksumAlgorithm.Sha256);
+        using var raw = new RawSourceStream(rate.Watch(source.Stream), hashSent ? checksum!.HashName : null);
+        _raw = raw;
         ReceivedData data;
         try
         {
-            data = await ImageDataReceiver.ReceiveAsync(rate.Watch(source.Stream), writer, this, rate.Token);
+            Stream stored = raw;
+            if (expect.Decompress)
+            {
+                var head = await raw.PeekAsync(SourceCompressions.MagicLength, rate.Token);
+                var compression = SourceCompressions.FromMagic(head.Span) is var magic and not SourceCompression.None ? magic : expect.NameSays;
+                if (compression != SourceCompression.None)
+                {
+                    _compression = compression;
+                    stored = await OpenDecompressorAsync(raw, compression, rate.Token);
+                }
+            }
+
+            Expect(source.Length);
+            await using (stored == raw ? null : stored)
+            {
+                data = await ImageDataReceiver.ReceiveAsync(stored, writer, this, rate.Token);
+            }
+
+            if (_compression != SourceCompression.None)
+            {
+                await EnsureEndedAsync(raw, _compression, rate.Token);
+            }
         }
         catch (OperationCanceledException e) when (rate.TooSlow && !Token.IsCancellationRequested)
         {
@@ -112,10 +157,20 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
         }
 
         Announce();
-        if (_expectedLength is { } expected && expected != data.Size)
+        var arrived = _compression == SourceCompression.None ? data.Size : raw.Received;
+        if (_announcedLength is { } expected && expected != arrived)
         {
             throw new TransferInterruptedException(
-                $"Only {Format.Bytes(data.Size)} of {Format.Bytes(expected)} arrived. Send the image again.");
+                $"Only {Format.Bytes(arrived)} of {Format.Bytes(expected)} arrived. Send the image again.");
+        }
+
+        if (checksum is not null)
+        {
+            var actual = hashSent ? raw.HashHex() : checksum.Algorithm == ChecksumAlgorithm.Md5 ? data.Md5Hex : data.Sha512Hex;
+            if (!checksum.Matches(actual))
+            {
+                throw new ImageTransferRefusedException(checksum.MismatchReason(actual), TransferRefusal.BadData);
+            }
         }
 
         var detected = _inspector.Complete();
@@ -127,6 +182,40 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
 
         await writer.CommitAsync(Token);
         return new ImageData(data.Size, data.Md5Hex, data.Sha512Hex, verdict.VirtualSize, detected.Description);
+    }
+
+    /// <summary>How the source was compressed (None when it was stored as sent).</summary>
+    public SourceCompression Compression => _compression;
+
+    private static async Task<Stream> OpenDecompressorAsync(RawSourceStream raw, SourceCompression compression, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return new DecompressingStream(await compression.OpenDecompressorAsync(raw, cancellationToken), compression);
+        }
+        catch (Exception e) when (e is not (OperationCanceledException or TransferInterruptedException or Import.ImportFailedException))
+        {
+            throw DecompressingStream.Damaged(compression, e);
+        }
+    }
+
+    /// <summary>
+    /// The decompressor stopped at the end of its data: anything but padding after it would be data nobody looked at (and
+    /// that a checksum of the file as sent covers), so it is refused rather than silently dropped.
+    /// </summary>
+    private static async Task EnsureEndedAsync(RawSourceStream raw, SourceCompression compression, CancellationToken cancellationToken)
+    {
+        var rest = new byte[64 << 10];
+        int read;
+        while ((read = await raw.ReadAsync(rest, cancellationToken)) > 0)
+        {
+            if (rest.AsSpan(0, read).ContainsAnyExcept((byte)0))
+            {
+                throw new ImageTransferRefusedException(
+                    $"The file goes on after the end of its {compression.Name()}-compressed data. Check the file (or send it uncompressed).",
+                    TransferRefusal.BadData);
+            }
+        }
     }
 
     /// <summary>The image is active: its bytes stop counting as in flight and count as stored.</summary>
@@ -177,7 +266,7 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
 
     void IReceivingTransfer.Progress(long total)
     {
-        _registration.Report(total);
+        _registration.Report(total, _compression == SourceCompression.None ? null : _raw?.Received);
         if (_clock.GetElapsedTime(_announcedAt) >= ProgressInterval)
         {
             Announce();
@@ -186,8 +275,15 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
 
     private void Expect(long? length)
     {
-        _expectedLength = length;
+        _announcedLength = length;
         _registration.ExpectTotal(length);
+        if (_compression != SourceCompression.None)
+        {
+            // The compressed length says nothing of the disk's: the cap and the quota count the decompressed bytes as they come.
+            return;
+        }
+
+        _expectedLength = length;
         if (length > _limits.MaxImageSizeBytes)
         {
             throw TooLarge(length.Value);
@@ -227,6 +323,6 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
         new("The image store is full. Please try again later.", TransferRefusal.StoreFull);
 
     private ImageTransferRefusedException TooLarge(long bytes) => new(
-        $"This image is {Format.Bytes(bytes)} or more; the largest image accepted is {Format.Bytes(_limits.MaxImageSizeBytes)}.",
+        $"{(_compression == SourceCompression.None ? "This image is" : "Decompressed, this image is")} {Format.Bytes(bytes)} or more; the largest image accepted is {Format.Bytes(_limits.MaxImageSizeBytes)}.",
         TransferRefusal.TooLarge);
 }

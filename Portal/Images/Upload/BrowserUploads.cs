@@ -13,7 +13,8 @@ public enum UploadOutcome
 }
 
 /// <summary>One file this browser tab is sending, as the tab sees it.</summary>
-public sealed class BrowserUpload(Guid imageId, string imageName, long totalBytes, DateTime startedAt)
+public sealed class BrowserUpload(Guid imageId, string imageName, long totalBytes, DateTime startedAt,
+    Compression.SourceCompression compression = Compression.SourceCompression.None)
 {
     private readonly Queue<(DateTime At, long Bytes)> _samples = new();
 
@@ -22,6 +23,9 @@ public sealed class BrowserUpload(Guid imageId, string imageName, long totalByte
     public long TotalBytes { get; private set; } = totalBytes;
     public long SentBytes { get; private set; }
     public DateTime StartedAt { get; } = startedAt;
+
+    /// <summary>How the file is compressed: the server writes more (decompressed) bytes than the browser sends.</summary>
+    public Compression.SourceCompression Compression { get; } = compression;
     public UploadOutcome Outcome { get; private set; } = UploadOutcome.Running;
     public string? Message { get; private set; }
 
@@ -90,9 +94,10 @@ public sealed class BrowserUploads(IJSRuntime js, UploadTokens tokens, TimeProvi
     }
 
     /// <summary>Sends the file picked in <paramref name="pickerKey"/> as the data of a queued image.</summary>
-    public async Task StartAsync(Caller caller, Image image, string pickerKey, long fileSize)
+    public async Task StartAsync(Caller caller, Image image, string pickerKey, long fileSize,
+        Compression.SourceCompression compression = Compression.SourceCompression.None)
     {
-        var upload = new BrowserUpload(image.Id, image.Name, fileSize, clock.GetUtcNow().UtcDateTime);
+        var upload = new BrowserUpload(image.Id, image.Name, fileSize, clock.GetUtcNow().UtcDateTime, compression);
         lock (_uploads)
         {
             _uploads[image.Id] = upload;
