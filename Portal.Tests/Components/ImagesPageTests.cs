@@ -9,14 +9,14 @@ namespace Portal.Tests.Components;
 public sealed class ImagesPageTests : PortalComponentTest
 {
     [Fact]
-    public void PageOffersPrivatePublicAndRecentlyDeletedTabs()
+    public void PageOffersPrivatePublicSharedWithMeAndRecentlyDeletedTabs()
     {
         RenderProviders();
 
         var page = Render<ImagesPage>();
 
         var tabs = page.FindAll("[role=tab]").Select(t => t.TextContent.Trim()).ToArray();
-        Assert.Equal(["Private images", "Public images", "Recently deleted"], tabs);
+        Assert.Equal(["Private images", "Public images", "Shared with me", "Recently deleted"], tabs);
         Assert.Equal("Images", page.Find("h1").TextContent.Trim());
     }
 

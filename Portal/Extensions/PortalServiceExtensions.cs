@@ -179,6 +179,7 @@ public static class PortalServiceExtensions
         services.AddSingleton<AccountQuotaService>();
         services.AddScoped<BrowserUploads>();
         services.AddSingleton<ImageService>();
+        services.AddSingleton<Images.Sharing.ImageSharingService>();
         services.AddSingleton<ImageIntegrityChecker>();
         services.AddSingleton<IntegrityCheckRequests>();
         services.AddSingleton<DemoCatalogSeeder>();

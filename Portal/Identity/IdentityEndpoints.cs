@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Portal.Accounts;
 using Portal.Configuration;
 using Portal.Extensions;
 using Portal.Rules;
@@ -29,7 +31,40 @@ public static class IdentityEndpoints
         identity.MapPost("/v3/auth/tokens", IssueAsync).RequireRateLimiting(SignInRateLimit.TokenPolicyName);
         identity.MapMethods("/v3/auth/tokens", [HttpMethods.Get, HttpMethods.Head], ValidateAsync)
             .RequireAuthorization(ApiTokenAuthentication.TokenPolicy);
+
+        // As Keystone answers a project member without the admin role: its own project is shown, any other and the
+        // list are forbidden. openstackclient then takes a project id it was given as it is (image remove project).
+        identity.MapGet("/v3/projects", () => OpenStackErrors.Error(StatusCodes.Status403Forbidden, ForbiddenAction("identity:list_projects")))
+            .RequireAuthorization(ApiTokenAuthentication.TokenPolicy);
+        identity.MapGet("/v3/projects/{id}", ShowProjectAsync).RequireAuthorization(ApiTokenAuthentication.TokenPolicy);
         return endpoints;
+    }
+
+    private static string ForbiddenAction(string action) => $"You are not authorized to perform the requested action: {action}.";
+
+    private static async Task<IResult> ShowProjectAsync(string id, HttpContext context, IDbContextFactory<Data.PortalDbContext> dbFactory)
+    {
+        var caller = Caller.FromPrincipal(context.User);
+        if (caller is null || !Guid.TryParse(id, out var accountId) || accountId != caller.AccountId)
+        {
+            return OpenStackErrors.Error(StatusCodes.Status403Forbidden, ForbiddenAction("identity:get_project"));
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(context.RequestAborted);
+        var account = await db.Accounts.AsNoTracking().SingleAsync(a => a.Id == accountId, context.RequestAborted);
+        return Results.Json(new JsonObject
+        {
+            ["project"] = new JsonObject
+            {
+                ["id"] = account.Id.ToString("D"),
+                ["name"] = account.Name,
+                ["domain_id"] = "default",
+                ["description"] = string.Empty,
+                ["enabled"] = true,
+                ["is_domain"] = false,
+                ["parent_id"] = "default",
+            },
+        });
     }
 
     private static JsonObject Version(PublicUrls urls) => new()

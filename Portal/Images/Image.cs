@@ -1,4 +1,5 @@
 using Portal.Accounts;
+using Portal.Images.Sharing;
 using Portal.Rules;
 
 namespace Portal.Images;
@@ -98,6 +99,11 @@ public sealed class Image
     /// <summary>Concurrency token: bumped on every change so that a stale edit is detected, not saved.</summary>
     public long Version { get; private set; }
 
+    /// <summary>The accounts the image is shared with (loaded with every image: who sees it depends on them).</summary>
+    public IReadOnlyList<ImageMember> Members => _members;
+
+    private List<ImageMember> _members = [];
+
     public bool HasData => Status is ImageStatus.Active or ImageStatus.Deactivated or ImageStatus.PendingDelete;
 
     /// <summary>The one architecture this platform runs; an image without one is taken to be for it.</summary>
@@ -143,7 +149,81 @@ public sealed class Image
     }
 
     /// <summary>A copy as it is now, to compare with after a change (who could see it before).</summary>
-    public Image Snapshot() => (Image)MemberwiseClone();
+    public Image Snapshot()
+    {
+        var copy = (Image)MemberwiseClone();
+        copy._members = _members.Select(m => m.Copy()).ToList();
+        return copy;
+    }
+
+    /// <summary>The most accounts one image can be shared with (Glance's default image_member_quota).</summary>
+    public const int MaxMembers = 128;
+
+    /// <summary>The membership of an account, if the image is shared with it.</summary>
+    public ImageMember? MemberOf(Guid accountId) => _members.FirstOrDefault(m => m.MemberId == accountId);
+
+    /// <summary>
+    /// Shares the image with another account, pending its answer. The Image API only adds members to a shared image
+    /// (Glance's 403); the Share image button makes a private image shared in the same step (<paramref name="makeShared"/>).
+    /// </summary>
+    public ImageMember AddMember(Caller caller, Guid accountId, DateTime now, bool makeShared = false)
+    {
+        this.Enforce(ImageAction.Share, caller);
+        if (Visibility != ImageVisibility.Shared && !makeShared)
+        {
+            throw new ImageRuleException(RefusalCode.NotAllowed, ImagePolicy.OnlySharedImagesHaveMembers);
+        }
+
+        if (accountId == Owner)
+        {
+            throw new ImageRuleException(RefusalCode.Invalid, ImagePolicy.NotSharedWithOwner);
+        }
+
+        if (MemberOf(accountId) is not null)
+        {
+            throw new ImageRuleException(RefusalCode.InvalidState, ImagePolicy.AlreadySharedWith(accountId));
+        }
+
+        if (_members.Count >= MaxMembers)
+        {
+            throw new ImageRuleException(RefusalCode.TooLarge, $"An image can be shared with at most {MaxMembers} accounts.");
+        }
+
+        if (Visibility != ImageVisibility.Shared)
+        {
+            Visibility = ImageVisibility.Shared;
+            Touch(now);
+        }
+
+        var member = ImageMember.Create(Id, accountId, now);
+        _members.Add(member);
+        return member;
+    }
+
+    /// <summary>Stops sharing the image with an account, whatever it answered. The image stays shared (as in Glance).</summary>
+    public ImageMember RemoveMember(Caller caller, Guid accountId)
+    {
+        this.Enforce(ImageAction.RemoveMember, caller);
+        var member = MemberOf(accountId) ?? throw new ImageRuleException(RefusalCode.NotFound, ImagePolicy.NotAMember(accountId));
+        _members.Remove(member);
+        return member;
+    }
+
+    /// <summary>The member account accepts or rejects the image (or sets it back to pending); only the member answers.</summary>
+    public ImageMember SetMemberStatus(Caller caller, Guid accountId, MemberStatus status, DateTime now)
+    {
+        this.Enforce(ImageAction.SetMemberStatus, caller);
+
+        // A member sees its own membership only: another account's is not there for it.
+        var member = accountId == caller.AccountId ? MemberOf(accountId) : null;
+        if (member is null)
+        {
+            throw new ImageRuleException(RefusalCode.NotFound, ImagePolicy.NotAMember(accountId));
+        }
+
+        member.SetStatus(status, now);
+        return member;
+    }
 
     public void UpdateMetadata(Caller caller, ImageMetadata metadata, DateTime now)
     {

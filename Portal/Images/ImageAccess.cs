@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using Portal.Accounts;
+using Portal.Images.Sharing;
 
 namespace Portal.Images;
 
@@ -45,14 +46,32 @@ public static class ImageAccess
         .Or(new ImageScopeRule((i, c) => i.Status == ImageStatus.PendingDelete && c.IsOperator
             && (i.Visibility == ImageVisibility.Public || i.Visibility == ImageVisibility.Community)));
 
-    /// <summary>What the lists show: the caller's own images and the catalog, without recently deleted ones.</summary>
-    public static ImageScopeRule Listed { get; } = Own.Or(Catalog);
+    /// <summary>
+    /// Other accounts' images shared with the caller's account, whatever it answered (the Shared with me tab; the
+    /// details page, so that a pending or rejected share can be answered from there). Deleted ones are gone for members.
+    /// </summary>
+    public static ImageScopeRule SharedWithMe { get; } = new((i, c) =>
+        i.Visibility == ImageVisibility.Shared && i.Owner != c.AccountId
+        && i.Status != ImageStatus.Deleted && i.Status != ImageStatus.PendingDelete
+        && i.Members.Any(m => m.MemberId == c.AccountId));
+
+    /// <summary>Images shared with the caller's account that it answered with <paramref name="status"/>.</summary>
+    public static ImageScopeRule SharedWithMeAs(MemberStatus status) => new((i, c) =>
+        i.Visibility == ImageVisibility.Shared && i.Owner != c.AccountId
+        && i.Status != ImageStatus.Deleted && i.Status != ImageStatus.PendingDelete
+        && i.Members.Any(m => m.MemberId == c.AccountId && m.Status == status));
+
+    /// <summary>Shared images the caller's account accepted: listed with its images, as Glance lists them.</summary>
+    public static ImageScopeRule SharedAccepted { get; } = SharedWithMeAs(MemberStatus.Accepted);
+
+    /// <summary>What the lists show: the caller's own images, accepted shared ones and the catalog, without recently deleted ones.</summary>
+    public static ImageScopeRule Listed { get; } = Own.Or(Catalog).Or(SharedAccepted);
 
     /// <summary>
     /// Every image the caller may see at all, recently deleted ones included (their details page still opens for the
-    /// owner); any other id answers exactly like a missing one.
+    /// owner) and every image shared with the caller's account; any other id answers exactly like a missing one.
     /// </summary>
-    public static ImageScopeRule Visible { get; } = Listed.Or(RecentlyDeleted);
+    public static ImageScopeRule Visible { get; } = Listed.Or(RecentlyDeleted).Or(SharedWithMe);
 
     /// <summary>The rule behind a tab of the Images page.</summary>
     public static ImageScopeRule Of(ImageScope scope) => scope switch
@@ -60,8 +79,12 @@ public static class ImageAccess
         ImageScope.Private => Own,
         ImageScope.Public => Catalog,
         ImageScope.RecentlyDeleted => RecentlyDeleted,
+        ImageScope.SharedWithMe => SharedWithMe,
         _ => throw new ArgumentOutOfRangeException(nameof(scope)),
     };
+
+    /// <summary>Whether the image is another account's, shared with the caller's (whatever it answered).</summary>
+    public static bool IsSharedWith(this Caller caller, Image image) => SharedWithMe.Contains(image, caller);
 
     /// <summary>Whether the caller may see the image.</summary>
     public static bool CanSee(this Caller caller, Image image) => Visible.Contains(image, caller);

@@ -54,6 +54,10 @@ public sealed class ImageConfiguration : IEntityTypeConfiguration<Image>
 
         builder.Property(i => i.Version).IsConcurrencyToken();
 
+        // Who may see an image depends on its members, so they come with every image that is read.
+        builder.HasMany(i => i.Members).WithOne().HasForeignKey(m => m.ImageId).OnDelete(DeleteBehavior.Cascade);
+        builder.Navigation(i => i.Members).HasField("_members").UsePropertyAccessMode(PropertyAccessMode.Field).AutoInclude();
+
         builder.HasOne<Account>().WithMany().HasForeignKey(i => i.Owner).OnDelete(DeleteBehavior.Restrict);
 
         // The two lists: an account's private images, and the public catalog; both newest first by default.

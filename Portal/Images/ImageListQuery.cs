@@ -1,3 +1,4 @@
+using Portal.Images.Sharing;
 using Portal.Rules;
 
 namespace Portal.Images;
@@ -49,6 +50,12 @@ public sealed record ImageListQuery
     public bool? IsProtected { get; init; }
     public IReadOnlyList<string> Tags { get; init; } = [];
 
+    /// <summary>
+    /// Glance's <c>member_status</c>: which images shared with the caller's account are listed, by its answer;
+    /// accepted by default, null for all.
+    /// </summary>
+    public MemberStatus? MemberStatus { get; init; } = Sharing.MemberStatus.Accepted;
+
     /// <summary>Glance's default: newest first.</summary>
     public IReadOnlyList<ImageSortOrder> Sort { get; init; } = [new(ImageSortKey.CreatedAt, Descending: true)];
 
@@ -57,17 +64,25 @@ public sealed record ImageListQuery
 
     public int Limit { get; init; } = DefaultLimit;
 
-    /// <summary>The scope a visibility filter lists, from the one set of access rules.</summary>
-    public static ImageScopeRule ScopeOf(VisibilityFilter visibility) => visibility switch
+    /// <summary>
+    /// The scope a visibility filter lists, from the one set of access rules. Images shared with the caller's account
+    /// are listed as Glance lists them: by default and for <c>shared</c> and <c>all</c>, those whose membership has
+    /// <paramref name="memberStatus"/> (accepted unless asked otherwise; null: any).
+    /// </summary>
+    public static ImageScopeRule ScopeOf(VisibilityFilter visibility, MemberStatus? memberStatus = Sharing.MemberStatus.Accepted)
     {
-        VisibilityFilter.Default => ImageAccess.Own.Or(ImageAccess.Public),
-        VisibilityFilter.Public => ImageAccess.Public,
-        VisibilityFilter.Community => ImageAccess.Community,
-        VisibilityFilter.Private => ImageAccess.Own.And(i => i.Visibility == ImageVisibility.Private),
-        VisibilityFilter.Shared => ImageAccess.Own.And(i => i.Visibility == ImageVisibility.Shared),
-        VisibilityFilter.All => ImageAccess.Listed,
-        _ => throw new ArgumentOutOfRangeException(nameof(visibility)),
-    };
+        var sharedWithMe = memberStatus is { } status ? ImageAccess.SharedWithMeAs(status) : ImageAccess.SharedWithMe;
+        return visibility switch
+        {
+            VisibilityFilter.Default => ImageAccess.Own.Or(ImageAccess.Public).Or(sharedWithMe),
+            VisibilityFilter.Public => ImageAccess.Public,
+            VisibilityFilter.Community => ImageAccess.Community,
+            VisibilityFilter.Private => ImageAccess.Own.And(i => i.Visibility == ImageVisibility.Private),
+            VisibilityFilter.Shared => ImageAccess.Own.And(i => i.Visibility == ImageVisibility.Shared).Or(sharedWithMe),
+            VisibilityFilter.All => ImageAccess.Own.Or(ImageAccess.Catalog).Or(sharedWithMe),
+            _ => throw new ArgumentOutOfRangeException(nameof(visibility)),
+        };
+    }
 
     /// <summary>
     /// The scope this query lists. The default listing never shows pending-delete images (they are deleted as far as
@@ -84,7 +99,7 @@ public sealed record ImageListQuery
             VisibilityFilter.Shared => ImageAccess.RecentlyDeleted.And(i => i.Visibility == ImageVisibility.Shared),
             _ => throw new ArgumentOutOfRangeException(nameof(Visibility)),
         }
-        : ScopeOf(Visibility);
+        : ScopeOf(Visibility, MemberStatus);
 
     public static string MarkerNotFound(Guid marker) => $"The marker {marker} is not an image you can see in this list.";
 

@@ -1,4 +1,5 @@
 using Portal.Accounts;
+using Portal.Images.Sharing;
 using Portal.Rules;
 
 namespace Portal.Images;
@@ -23,6 +24,15 @@ public enum ImageAction
 
     /// <summary>Delete now, for good: the customer from Recently deleted, the operator any image (a purge).</summary>
     DeletePermanently,
+
+    /// <summary>Share the image with another account (add a member); a private image becomes shared.</summary>
+    Share,
+
+    /// <summary>Stop sharing the image with an account.</summary>
+    RemoveMember,
+
+    /// <summary>Accept or reject an image shared with the caller's account (the member's answer).</summary>
+    SetMemberStatus,
 }
 
 /// <summary>
@@ -38,6 +48,20 @@ public static class ImagePolicy
     public const string ProtectedCannotBeDeleted = "This image is protected. Unprotect it first, then delete it.";
     public const string ActiveDataIsReadOnly = "The data of an active image cannot be changed. Create a new image instead.";
     public const string AlreadyReceivingUpload = "This image is already receiving its data from another upload. Wait for that upload to finish.";
+
+    public const string OnlyOwnerChangesSharedImage =
+        "This image is shared with your account: only the account that owns it can change, protect, delete or share it.";
+    public const string OnlyMembersAnswer = "Only an account the image is shared with can accept or reject it.";
+    public const string OnlySharedImagesHaveMembers =
+        "Only shared images have members. Make the image shared first (visibility shared), then add the account.";
+    public const string CatalogIsNotShared =
+        "Public and community images are available to every account already: only private images are shared.";
+    public const string NotSharedWithOwner = "An image cannot be shared with the account that owns it.";
+    public const string AcceptBeforeDownload = "Accept the shared image first to download it.";
+
+    public static string AlreadySharedWith(Guid accountId) => $"The image is already shared with the account {accountId:D}.";
+
+    public static string NotAMember(Guid accountId) => $"The image is not shared with the account {accountId:D}.";
 
     /// <summary>Glance's own words for a customer's download of a deactivated image.</summary>
     public const string DeactivatedDownloadForbidden = "The requested image has been deactivated. Image data download is forbidden.";
@@ -99,6 +123,13 @@ public static class ImagePolicy
             return Decision.Refuse(RefusalCode.NotFound, new ImageNotFoundException(image.Id).Message);
         }
 
+        // An account an image is shared with reads it (once accepted) and answers the share; it never changes the image,
+        // the operator's account included: a shared image is its owner's alone.
+        if (image.IsAccountOwned() && image.Owner != caller.AccountId)
+        {
+            return DecideAsMember(image, action, caller);
+        }
+
         // Reading is not changing: whoever sees an image may download it, public images included.
         if (action == ImageAction.Download)
         {
@@ -116,6 +147,11 @@ public static class ImagePolicy
             return Decision.Refuse(RefusalCode.NotAllowed, OnlyOperatorChangesCatalog);
         }
 
+        if (action == ImageAction.SetMemberStatus)
+        {
+            return Decision.Refuse(RefusalCode.NotAllowed, OnlyMembersAnswer);
+        }
+
         if (image.Status == ImageStatus.PendingDelete)
         {
             return DecidePendingDelete(image, action, now);
@@ -131,6 +167,8 @@ public static class ImagePolicy
             ImageAction.DeletePermanently or ImageAction.Delete => When(ImageStatusRules.CanTransition(image.Status, ImageStatus.Deleted),
                 $"An image that is {image.Status.ToPhrase()} cannot be deleted."),
             ImageAction.Restore => Decision.Refuse(RefusalCode.InvalidState, OnlyDeletedCanBeRestored),
+            ImageAction.Share or ImageAction.RemoveMember when !image.IsAccountOwned() =>
+                Decision.Refuse(RefusalCode.NotAllowed, CatalogIsNotShared),
             ImageAction.ChangeDiskFormat => When(image.Status == ImageStatus.Queued,
                 "The disk format can only be changed before the image's data is uploaded."),
             ImageAction.Upload => ReceivingData(image),
@@ -143,6 +181,19 @@ public static class ImagePolicy
             _ => Decision.Allow,
         };
     }
+
+    /// <summary>
+    /// What a member account may do: download once it accepted, answer the share, nothing else. (Glance lets a pending
+    /// member download too; here the image is only used once the account said it wants it.)
+    /// </summary>
+    private static Decision DecideAsMember(Image image, ImageAction action, Caller caller) => action switch
+    {
+        ImageAction.Download when image.MemberOf(caller.AccountId)?.Status != MemberStatus.Accepted =>
+            Decision.Refuse(RefusalCode.NotAllowed, AcceptBeforeDownload),
+        ImageAction.Download => Downloadable(image, caller),
+        ImageAction.SetMemberStatus => Decision.Allow,
+        _ => Decision.Refuse(RefusalCode.NotAllowed, OnlyOwnerChangesSharedImage),
+    };
 
     /// <summary>
     /// A pending-delete image waits in Recently deleted: it can be restored within its window or deleted permanently,
@@ -168,6 +219,7 @@ public static class ImagePolicy
     private static readonly ImageScopeRule OwnedByCaller = ImageAccess.Own.Or(ImageAccess.RecentlyDeleted);
 
     public const string OnlyOperatorSeesCatalogActivity = "Only the platform operator sees the activity of public and community images.";
+    public const string OnlyOwnerSeesSharedActivity = "Only the account that owns this image sees its activity.";
 
     /// <summary>What customers are told did something the operator did: the operator's own address is the platform's business.</summary>
     public const string OperatorSeenByCustomers = "the platform operator";
@@ -183,6 +235,11 @@ public static class ImagePolicy
             return Decision.Refuse(RefusalCode.NotFound, new ImageNotFoundException(image.Id).Message);
         }
 
+        if (image.IsAccountOwned() && image.Owner != caller.AccountId)
+        {
+            return Decision.Refuse(RefusalCode.NotAllowed, OnlyOwnerSeesSharedActivity);
+        }
+
         return caller.IsOperator || ImageAccess.Own.Contains(image, caller)
             ? Decision.Allow
             : Decision.Refuse(RefusalCode.NotAllowed, OnlyOperatorSeesCatalogActivity);
@@ -193,6 +250,9 @@ public static class ImagePolicy
     {
         { ActorUserId: null } => "the portal",
         { ActorUserId: var id } when id == viewer.UserId => "you",
+        // A member account's users are that account's business: the owner sees which account answered, not who.
+        { Kind: Activity.ImageActivityKind.MemberAccepted or Activity.ImageActivityKind.MemberRejected or Activity.ImageActivityKind.MemberPending }
+            => "a user of that account",
         { ActorIsOperator: true } when !viewer.IsOperator => OperatorSeenByCustomers,
         _ => entry.Actor ?? entry.ActorUserId,
     };

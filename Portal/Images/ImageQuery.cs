@@ -10,6 +10,9 @@ public enum ImageScope
 
     /// <summary>Deleted images that can still be restored (pending delete).</summary>
     RecentlyDeleted,
+
+    /// <summary>Other accounts' images shared with the caller's account, pending, accepted or rejected.</summary>
+    SharedWithMe,
 }
 
 public enum ImageSort

@@ -517,15 +517,15 @@ public sealed class ImageService(
     /// An edit made against a version the customer saw is never re-applied: on the fresh row its version no longer
     /// matches, and it is refused as stale. A losing attempt's activity entries go with its context, never saved.
     /// </summary>
-    private async Task<Image> ChangeAsync(
+    internal async Task<Image> ChangeAsync(
         Caller caller, Guid id, long? expectedVersion, Action<Image> change, CancellationToken cancellationToken,
-        ImageActivityKind? happened = null)
+        ImageActivityKind? happened = null, Func<Image, string?>? detail = null)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await TryChangeAsync(caller, id, expectedVersion, change, happened, cancellationToken);
+                return await TryChangeAsync(caller, id, expectedVersion, change, happened, detail, cancellationToken);
             }
             catch (DbUpdateConcurrencyException) when (attempt < MaxChangeAttempts)
             {
@@ -539,7 +539,8 @@ public sealed class ImageService(
     }
 
     private async Task<Image> TryChangeAsync(
-        Caller caller, Guid id, long? expectedVersion, Action<Image> change, ImageActivityKind? happened, CancellationToken cancellationToken)
+        Caller caller, Guid id, long? expectedVersion, Action<Image> change, ImageActivityKind? happened, Func<Image, string?>? detail,
+        CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var image = await db.Images.SingleOrDefaultAsync(i => i.Id == id, cancellationToken);
@@ -560,7 +561,7 @@ public sealed class ImageService(
         change(image);
         if (happened is { } kind)
         {
-            db.RecordActivity(image.Id, kind, caller, Now, ImageActivityLog.DetailOf(kind, image));
+            db.RecordActivity(image.Id, kind, caller, Now, detail is null ? ImageActivityLog.DetailOf(kind, image) : detail(image));
         }
 
         db.RecordEdits(before, image, caller, Now);

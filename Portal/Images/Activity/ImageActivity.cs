@@ -42,6 +42,20 @@ public enum ImageActivityKind
 
     /// <summary>The stored data was checked; the detail is the outcome.</summary>
     IntegrityChecked,
+
+    /// <summary>The image was shared with an account; the detail is the account's name.</summary>
+    MemberAdded,
+
+    /// <summary>The owner stopped sharing the image with an account; the detail is the account's name.</summary>
+    MemberRemoved,
+
+    /// <summary>An account the image is shared with accepted it; the detail is the account's name.</summary>
+    MemberAccepted,
+
+    MemberRejected,
+
+    /// <summary>A member account set its answer back to pending.</summary>
+    MemberPending,
 }
 
 /// <summary>

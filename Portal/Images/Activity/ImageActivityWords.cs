@@ -25,6 +25,11 @@ public static class ImageActivityWords
         ImageActivityKind.DeletedPermanently => "Deleted permanently",
         ImageActivityKind.Scrubbed => "Removed for good after the restore window ended",
         ImageActivityKind.IntegrityChecked => "Integrity check",
+        ImageActivityKind.MemberAdded => "Shared with an account",
+        ImageActivityKind.MemberRemoved => "No longer shared with an account",
+        ImageActivityKind.MemberAccepted => "Share accepted",
+        ImageActivityKind.MemberRejected => "Share rejected",
+        ImageActivityKind.MemberPending => "Share set back to pending",
         _ => kind.ToString(),
     };
 

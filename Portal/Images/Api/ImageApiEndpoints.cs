@@ -53,6 +53,7 @@ public static class ImageApiEndpoints
         }));
         v2.MapGet("/schemas/image", () => Results.Json(ImageSchemas.Image()));
         v2.MapGet("/schemas/images", () => Results.Json(ImageSchemas.Images()));
+        v2.MapImageMemberEndpoints();
 
         // Anything else under /image is not there, said in the same shape as every other error here.
         root.MapFallback("/{**path}", () => OpenStackErrors.Error(StatusCodes.Status404NotFound, "The resource could not be found."));
@@ -87,11 +88,11 @@ public static class ImageApiEndpoints
         return new JsonObject { ["versions"] = versions };
     }
 
-    private static Caller CallerOf(HttpContext context) =>
+    internal static Caller CallerOf(HttpContext context) =>
         Caller.FromPrincipal(context.User) ?? throw new RefusedException(RefusalCode.NotAuthenticated, ApiTokenService.AuthenticationRequired);
 
     /// <summary>An id that is not a UUID names no image: the same 404 as a missing one.</summary>
-    private static Guid IdOf(string id) =>
+    internal static Guid IdOf(string id) =>
         Guid.TryParse(id, out var guid) ? guid : throw new ImageNotFoundException(Guid.Empty);
 
     private static async Task<JsonHttpResult<JsonObject>> ListAsync(HttpContext context, ImageService images)
@@ -215,7 +216,7 @@ public static class ImageApiEndpoints
         return TypedResults.Accepted((string?)null);
     }
 
-    private static async Task<JsonNode?> BodyAsync(HttpContext context)
+    internal static async Task<JsonNode?> BodyAsync(HttpContext context)
     {
         try
         {

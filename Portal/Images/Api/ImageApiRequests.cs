@@ -7,7 +7,7 @@ namespace Portal.Images.Api;
 /// <summary>The query of <c>GET /v2/images</c>, read as Glance reads it.</summary>
 public static class ImageListParameters
 {
-    /// <summary>The list parameters the portal reads; <c>member_status</c> and <c>os_hidden</c> change nothing here (no members, nothing hidden).</summary>
+    /// <summary>The list parameters the portal reads; <c>os_hidden</c> changes nothing here (nothing is hidden).</summary>
     public static IReadOnlySet<string> Known { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
         "name", "status", "visibility", "disk_format", "container_format", "owner", "protected", "tag", "limit", "marker",
@@ -35,6 +35,7 @@ public static class ImageListParameters
                 : null,
             Owner = One(query, "owner") is { } owner ? OwnerOf(owner) : null,
             IsProtected = One(query, "protected") is { } isProtected ? BooleanOf(isProtected) : null,
+            MemberStatus = One(query, "member_status") is { } memberStatus ? MemberStatusOf(memberStatus) : Sharing.MemberStatus.Accepted,
             Tags = [.. query["tag"].Where(t => !string.IsNullOrEmpty(t)).Select(t => t!)],
             Limit = One(query, "limit") is { } limit ? LimitOf(limit) : ImageListQuery.DefaultLimit,
             Marker = One(query, "marker") is { } marker
@@ -44,6 +45,12 @@ public static class ImageListParameters
 
         return result with { Sort = SortOf(query) ?? result.Sort };
     }
+
+    /// <summary>Glance's <c>member_status</c>: accepted, pending, rejected, or all (null).</summary>
+    private static Sharing.MemberStatus? MemberStatusOf(string value) => value == "all"
+        ? null
+        : Sharing.MemberStatusNames.ParseApiName(value)
+            ?? throw Invalid($"Invalid member_status '{value}': use accepted, pending, rejected or all.");
 
     /// <summary><c>sort=name:asc,created_at</c>, or Glance's older <c>sort_key</c>/<c>sort_dir</c> (repeatable); not both.</summary>
     private static IReadOnlyList<ImageSortOrder>? SortOf(IQueryCollection query)
