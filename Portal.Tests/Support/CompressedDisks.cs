@@ -59,5 +59,12 @@ public sealed class CompressedDisks : IDisposable
 
     private static void Shell(string command) => QemuImg.Tool("bash", "-c", $"set -o pipefail; {command}");
 
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
+    // WebApplicationFactory runs a fixture's Dispose(bool) from both DisposeAsync and Dispose: the second finds nothing to remove.
+    public void Dispose()
+    {
+        if (Directory.Exists(_folder))
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+    }
 }
