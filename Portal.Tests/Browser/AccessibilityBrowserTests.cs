@@ -24,6 +24,7 @@ public sealed class AccessibilityBrowser : BrowserFixture, IAsyncLifetime
     public const string Uploading = "ci-runner-next";
     public const string DeactivatedPublic = "CentOS Stream 10";
     public const string RecentlyDeleted = "ci-runner";
+    public const string SharedByBob = "postgres-16-base";
 
     /// <summary>The seeded images' ids by name.</summary>
     public Dictionary<string, Guid> Ids { get; } = [];
@@ -48,6 +49,12 @@ public sealed class AccessibilityBrowser : BrowserFixture, IAsyncLifetime
         });
         await ChangeAsync(await CreateAsync(images, alice, Uploading), image => image.BeginTransfer(alice, ImageStatus.Saving, now));
         Ids[RecentlyDeleted] = (await images.DeleteAsync(alice, (await App.FindImageAsync(RecentlyDeleted)).Id)).Id;
+
+        // Bob shares one of his images with Alice's account; she has not answered yet.
+        var bob = await App.CallerAsync("bob@demo.local");
+        var shared = await App.FindImageAsync(SharedByBob);
+        await App.Services.GetRequiredService<Portal.Images.Sharing.ImageSharingService>().ShareAsync(bob, shared.Id, "alice-project");
+        Ids[SharedByBob] = shared.Id;
 
         var op = await App.CallerAsync("operator@demo.local");
         Ids[DeactivatedPublic] = (await images.DeactivateAsync(op, (await App.FindImageAsync(DeactivatedPublic)).Id)).Id;
@@ -127,6 +134,15 @@ public sealed class AccessibilityBrowserTests(AccessibilityBrowser browser, ITes
         await BrowserFixture.WaitForCircuitAsync(customer);
         await Assertions.Expect(customer.GetByRole(AriaRole.Button, new() { Name = $"Restore image: {AccessibilityBrowser.RecentlyDeleted}" })).ToBeVisibleAsync();
         await AuditAsync(customer, "Recently deleted", dark);
+
+        await customer.GotoAsync("/compute/images?tab=shared");
+        await BrowserFixture.WaitForCircuitAsync(customer);
+        await Assertions.Expect(customer.GetByRole(AriaRole.Button, new() { Name = $"Accept: {AccessibilityBrowser.SharedByBob}" })).ToBeVisibleAsync();
+        await AuditAsync(customer, "Shared with me", dark);
+
+        await OpenDetailsAsync(customer, AccessibilityBrowser.SharedByBob);
+        await Assertions.Expect(customer.GetByTestId("accept-share")).ToBeVisibleAsync();
+        await AuditAsync(customer, "details of an image shared with the account, not answered yet", dark);
 
         await OpenDetailsAsync(customer, AccessibilityBrowser.RecentlyDeleted);
         await Assertions.Expect(customer.GetByTestId("pending-delete-alert")).ToBeVisibleAsync();

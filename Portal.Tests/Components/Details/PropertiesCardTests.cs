@@ -63,7 +63,8 @@ public sealed class PropertiesCardTests : DetailsCardTest
             Popovers.FindAll(".mud-list-item").Select(i => i.TextContent.Trim())));
         Popovers.FindAll(".mud-list-item").Single(i => i.TextContent.Trim() == "scsi").Click();
         card.WaitForAssertion(() => Assert.Equal("scsi", card.FindComponent<MudSelect<string>>().Instance.GetState(s => s.Value)));
-        Button(card, "Add property").Click();
+        // Found and clicked in one dispatch: the autocomplete may re-render the card in between.
+        await card.InvokeAsync(() => Button(card, "Add property").Click());
 
         card.WaitForAssertion(() => Assert.Equal("Property hw_disk_bus saved.", Assert.Single(Snackbars).Message));
         Assert.Equal("scsi", (await StoredAsync(image))["hw_disk_bus"]);
@@ -80,7 +81,7 @@ public sealed class PropertiesCardTests : DetailsCardTest
         KeyInput(card).Input("backup_policy");
         card.WaitForAssertion(() => ValueInput(card));
         ValueInput(card).Input("nightly, keep 7");
-        Button(card, "Add property").Click();
+        await card.InvokeAsync(() => Button(card, "Add property").Click());
 
         card.WaitForAssertion(() => Assert.Equal("nightly, keep 7", Changed.Single().Properties["backup_policy"]));
         Assert.Equal("nightly, keep 7", (await StoredAsync(image))["backup_policy"]);
@@ -95,7 +96,7 @@ public sealed class PropertiesCardTests : DetailsCardTest
         KeyInput(card).Input("owner");
         card.WaitForAssertion(() => ValueInput(card));
         ValueInput(card).Input("someone-else");
-        Button(card, "Add property").Click();
+        await card.InvokeAsync(() => Button(card, "Add property").Click());
 
         card.WaitForAssertion(() => Assert.Equal(
             ImageProperties.DecideProperty("owner", "someone-else").Reason, card.Find("[data-testid=property-refusal]").TextContent.Trim()));
@@ -113,11 +114,11 @@ public sealed class PropertiesCardTests : DetailsCardTest
         Assert.Contains(KnownImageProperties.Find("os_admin_user")!.Meaning,
             card.FindAll("[data-testid=property-row]").Single(r => r.GetAttribute("data-key") == "os_admin_user").TextContent);
 
-        IconButton(card, "Edit os_admin_user").Click();
+        await card.InvokeAsync(() => IconButton(card, "Edit os_admin_user").Click());
         Assert.Equal("root", ValueInput(card).GetAttribute("value"));
         Assert.Empty(card.FindAll("[data-testid=property-key-field]"));
         ValueInput(card).Input("admin");
-        Button(card, "Save property").Click();
+        await card.InvokeAsync(() => Button(card, "Save property").Click());
 
         card.WaitForAssertion(() => Assert.Equal(["hw_machine_type = q35", "os_admin_user = admin"], Rows(card)));
         Assert.Equal("admin", (await StoredAsync(image))["os_admin_user"]);
@@ -131,8 +132,8 @@ public sealed class PropertiesCardTests : DetailsCardTest
         var image = await WithPropertiesAsync(await Harness.AddImageAsync(Callers.Alice, "vm"), ("hw_firmware_type", "UEFI"));
         var card = RenderProperties(image);
 
-        IconButton(card, "Edit hw_firmware_type").Click();
-        Button(card, "Save property").Click();
+        await card.InvokeAsync(() => IconButton(card, "Edit hw_firmware_type").Click());
+        await card.InvokeAsync(() => Button(card, "Save property").Click());
 
         card.WaitForAssertion(() => Assert.Equal(
             "'UEFI' is not a value the compute service takes for hw_firmware_type: choose one of bios, uefi.",
@@ -141,7 +142,7 @@ public sealed class PropertiesCardTests : DetailsCardTest
 
         PickValue(card, "uefi");
         card.WaitForAssertion(() => Assert.Equal("uefi", card.FindComponent<MudSelect<string>>().Instance.GetState(s => s.Value)));
-        Button(card, "Save property").Click();
+        await card.InvokeAsync(() => Button(card, "Save property").Click());
         card.WaitForAssertion(() => Assert.Equal("uefi", Assert.Single(Changed).Properties["hw_firmware_type"]));
     }
 
@@ -151,7 +152,7 @@ public sealed class PropertiesCardTests : DetailsCardTest
         var image = await WithPropertiesAsync(await Harness.AddImageAsync(Callers.Alice, "vm"), ("os_admin_user", "root"), ("hw_machine_type", "q35"));
         var card = RenderProperties(image);
 
-        IconButton(card, "Remove os_admin_user").Click();
+        await card.InvokeAsync(() => IconButton(card, "Remove os_admin_user").Click());
 
         card.WaitForAssertion(() => Assert.Equal(["hw_machine_type = q35"], Rows(card)));
         Assert.Equal(["hw_machine_type"], (await StoredAsync(image)).Keys);
@@ -189,7 +190,7 @@ public sealed class PropertiesCardTests : DetailsCardTest
         var theirs = UpdateImageRequest.From(image);
         theirs.Name = "renamed";
         await Harness.Service.UpdateAsync(Callers.AliceColleague, image.Id, theirs, image.Version);
-        Button(card, "Add property").Click();
+        await card.InvokeAsync(() => Button(card, "Add property").Click());
 
         card.WaitForAssertion(() => Assert.StartsWith(
             "Someone else changed this image while you were editing, so your change was not saved yet.",
@@ -199,7 +200,7 @@ public sealed class PropertiesCardTests : DetailsCardTest
         Assert.Equal("nightly", ValueInput(card).GetAttribute("value"));
         Assert.Empty(Snackbars);
 
-        Button(card, "Add property").Click();
+        await card.InvokeAsync(() => Button(card, "Add property").Click());
 
         card.WaitForAssertion(() => Assert.Equal("nightly", (Changed[^1]).Properties.GetValueOrDefault("backup_policy")));
         Assert.Equal("nightly", (await StoredAsync(image))["backup_policy"]);
