@@ -59,5 +59,12 @@ public sealed class CompressedDisks : IDisposable
 
     private static void Shell(string command) => QemuImg.Tool("bash", "-c", $"set -o pipefail; {command}");
 
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
+    // Idempotent: a WebApplicationFactory fixture that owns it is disposed twice (DisposeAsync, then Dispose).
+    public void Dispose()
+    {
+        if (Directory.Exists(_folder))
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+    }
 }
