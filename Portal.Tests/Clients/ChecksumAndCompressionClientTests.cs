@@ -100,6 +100,37 @@ public sealed class ChecksumAndCompressionClientTests(ClientImportPortal portal,
     }
 
     [Fact]
+    public async Task OpenStackImageSetAndUnsetChangeThemWhileQueuedAndAreRefusedOnceActive()
+    {
+        using var cli = await OpenStackCli.SignInAsync(portal, Alice);
+        var id = (await portal.Services.GetRequiredService<ImageService>().CreateAsync(await portal.CallerAsync(Alice),
+            new CreateImageRequest { Name = "cli-set", Source = ImageSource.Later, DiskFormat = DiskFormat.Qcow2 })).Id;
+        var digest = new string('c', 64);
+
+        await cli.OpenStackAsync("image", "set", "--property", $"{ImageProperties.ExpectedChecksumKey}={digest}",
+            "--property", $"{ImageProperties.DecompressKey}=true", id.ToString());
+        var set = await portal.ImageAsync(id);
+        await cli.OpenStackAsync("image", "unset", "--property", ImageProperties.ExpectedChecksumKey, id.ToString());
+        var unset = await portal.ImageAsync(id);
+
+        Assert.Equal(($"sha256:{digest}", true), (set.ExpectedDataChecksum, set.DecompressData));
+        Assert.Equal((null, true), (unset.ExpectedDataChecksum, unset.DecompressData));
+        Assert.Empty(unset.Properties);
+
+        await cli.OpenStackAsync("image", "set", "--property", $"{ImageProperties.DecompressKey}=false", id.ToString());
+        using (var http = portal.ApiClient((await portal.ApiTokenAsync(Alice)).Token))
+        using (var upload = KestrelPortal.UploadRequest(id, token: null, new ByteArrayContent(File.ReadAllBytes(cli.MakeQcow2("disk.qcow2", seed: 34)))))
+        using (var uploaded = await http.SendAsync(upload))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.NoContent, uploaded.StatusCode);
+        }
+
+        var refused = await cli.TryOpenStackAsync("image", "set", "--property", $"{ImageProperties.ExpectedChecksumKey}={digest}", id.ToString());
+        Assert.False(refused.Succeeded, refused.ToString());
+        Assert.Contains(ImagePolicy.ExpectDataOnlyWhenQueued, refused.Error);
+    }
+
+    [Fact]
     public async Task OpenStackImageCreateWithDecompressStoresTheDecompressedQcow2()
     {
         using var cli = await OpenStackCli.SignInAsync(portal, Alice);
