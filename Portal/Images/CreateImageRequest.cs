@@ -29,6 +29,9 @@ public sealed class CreateImageRequest
     /// <summary>The checksum the customer expects the file as sent to have (md5, sha1, sha256 or sha512 hex, "sha256:…").</summary>
     public string? ExpectedChecksum { get; set; }
 
+    /// <summary>The Image API's <c>os_portal_decompress</c>: decompress the data that is uploaded later (the form's always are).</summary>
+    public bool Decompress { get; set; }
+
     public DiskFormat? DiskFormat { get; set; }
     public string? OsDistro { get; set; }
     public string? OsVersion { get; set; }

@@ -418,6 +418,19 @@ public sealed class Image
         DecompressData = decompress;
     }
 
+    /// <summary>The customer's own say about the data to come (Image API properties): only while the image is queued.</summary>
+    public void ChangeDataExpectations(Caller caller, ExpectedChecksum? checksum, bool decompress, DateTime now)
+    {
+        this.Enforce(ImageAction.ExpectData, caller);
+        if (ExpectedDataChecksum == checksum?.ToString() && DecompressData == decompress)
+        {
+            return;
+        }
+
+        ExpectData(checksum, decompress);
+        Touch(now);
+    }
+
     /// <summary>Starts downloading the data from a URL: queued → importing.</summary>
     public void BeginImport(Caller caller, string url, DateTime now)
     {

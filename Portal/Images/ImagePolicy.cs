@@ -9,6 +9,9 @@ public enum ImageAction
 {
     Edit,
     ChangeDiskFormat,
+
+    /// <summary>Set what the coming data must be: its expected checksum, whether it is decompressed on its way in.</summary>
+    ExpectData,
     Protect,
     Unprotect,
     Delete,
@@ -171,6 +174,7 @@ public static class ImagePolicy
                 Decision.Refuse(RefusalCode.NotAllowed, CatalogIsNotShared),
             ImageAction.ChangeDiskFormat => When(image.Status == ImageStatus.Queued,
                 "The disk format can only be changed before the image's data is uploaded."),
+            ImageAction.ExpectData => When(image.Status == ImageStatus.Queued, ExpectDataOnlyWhenQueued),
             ImageAction.Upload => ReceivingData(image),
             ImageAction.RetryImport when image.ImportUrl is null =>
                 Decision.Refuse(RefusalCode.InvalidState, "This image was not created from a URL. Upload its data instead."),
@@ -309,6 +313,9 @@ public static class ImagePolicy
         _ when !image.HasData => Decision.Refuse(RefusalCode.NoData, NothingToDownload),
         var status => Decision.Refuse(RefusalCode.InvalidState, $"An image that is {status.ToPhrase()} cannot be downloaded."),
     };
+
+    public const string ExpectDataOnlyWhenQueued =
+        "The expected checksum and decompression are about the data still to come: they can only be set or removed while the image is queued.";
 
     private static Decision When(bool allowed, string reason) =>
         allowed ? Decision.Allow : Decision.Refuse(RefusalCode.InvalidState, reason);

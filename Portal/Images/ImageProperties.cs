@@ -15,6 +15,15 @@ public static class ImageProperties
     public const int MaxValueLength = 65_535;
 
     /// <summary>
+    /// The Image API's name of <see cref="Image.ExpectedDataChecksum"/>: the one way the command-line clients, which
+    /// cannot send the upload's header, can say what the data must be (<c>--property os_portal_expected_checksum=sha256:…</c>).
+    /// </summary>
+    public const string ExpectedChecksumKey = "os_portal_expected_checksum";
+
+    /// <summary>The Image API's name of <see cref="Image.DecompressData"/> ("true"/"false").</summary>
+    public const string DecompressKey = "os_portal_decompress";
+
+    /// <summary>
     /// The image schema's own fields, and the fields the portal models itself: they are set through their own fields,
     /// never as a custom property (a property named "owner" or "status" would let a caller dress an image up as what it is not).
     /// </summary>
@@ -25,6 +34,7 @@ public static class ImageProperties
         "self", "file", "schema", "tags", "disk_format", "container_format", "min_disk", "min_ram", "members",
         "deleted", "deleted_at", "stores",
         "os_distro", "os_version", "architecture", "description", ImageIntegrityNames.ApiProperty,
+        ExpectedChecksumKey, DecompressKey,
     };
 
     /// <summary>Glance reserves its own namespace for what the service itself records.</summary>

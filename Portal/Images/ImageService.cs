@@ -174,7 +174,7 @@ public sealed class ImageService(
         var image = Image.Create(caller, request.ToNewImage(), Now);
 
         // The form's file or URL is decompressed when compressed; the Image API's image waits for its own upload's say.
-        image.ExpectData(ExpectedChecksum.Parse(request.ExpectedChecksum, out _), decompress: request.Source != ImageSource.Later);
+        image.ExpectData(ExpectedChecksum.Parse(request.ExpectedChecksum, out _), decompress: request.Source != ImageSource.Later || request.Decompress);
         if (request.Source == ImageSource.Url)
         {
             imports.DecideEnqueue(image.Owner).ThrowIfRefused();
@@ -230,8 +230,8 @@ public sealed class ImageService(
             imports.DecideEnqueue(image.Owner).ThrowIfRefused();
             image.BeginImport(caller, url!.Trim(), Now);
 
-            // web-download decompresses by the same rule as the form.
-            image.ExpectData(checksum, decompress: true);
+            // web-download decompresses by the same rule as the form; the method's checksum wins over the image's own.
+            image.ExpectData(checksum ?? ExpectedChecksum.FromStored(image.ExpectedDataChecksum), decompress: true);
         }, cancellationToken, ImageActivityKind.ImportStarted);
         imports.Enqueue(image.Id, image.Owner);
         return image;
@@ -278,6 +278,11 @@ public sealed class ImageService(
             if (edit.IsProtected is { } isProtected)
             {
                 image.SetProtected(caller, isProtected, Now);
+            }
+
+            if (edit.Data is { } data)
+            {
+                image.ChangeDataExpectations(caller, data.Checksum, data.Decompress, Now);
             }
         }, cancellationToken);
     }

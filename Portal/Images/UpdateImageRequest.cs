@@ -87,4 +87,8 @@ public sealed record ImageEdit(
     bool? IsProtected = null,
     ImageVisibility? Visibility = null,
     IReadOnlyList<string>? Tags = null,
-    IReadOnlyDictionary<string, string?>? Properties = null);
+    IReadOnlyDictionary<string, string?>? Properties = null,
+    DataExpectationEdit? Data = null);
+
+/// <summary>What the coming data must be (the API's <c>os_portal_expected_checksum</c> and <c>os_portal_decompress</c>).</summary>
+public sealed record DataExpectationEdit(ExpectedChecksum? Checksum, bool Decompress);

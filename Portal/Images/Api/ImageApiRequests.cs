@@ -184,6 +184,13 @@ public static class ImageCreateBody
                 case "architecture":
                     request.Architecture = ImageJsonPatch.Text(key, value) ?? Image.SupportedArchitecture;
                     break;
+                case ImageProperties.ExpectedChecksumKey:
+                    // Checked by the create validator, with the same sentence as the form's field.
+                    request.ExpectedChecksum = ImageJsonPatch.Text(key, value);
+                    break;
+                case ImageProperties.DecompressKey:
+                    request.Decompress = ImageJsonPatch.Flag(key, value);
+                    break;
                 case "os_hidden" when value?.GetValueKind() == JsonValueKind.False:
                     // The default; hiding images is not offered.
                     break;

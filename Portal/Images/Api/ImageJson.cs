@@ -60,6 +60,8 @@ public static class ImageJson
         AddIfSet(json, "os_version", image.OsVersion);
         AddIfSet(json, "description", image.Description);
         AddIfSet(json, ImportUrlProperty, image.ImportUrlSeenBy(caller));
+        AddIfSet(json, ImageProperties.ExpectedChecksumKey, image.ExpectedDataChecksum);
+        AddIfSet(json, ImageProperties.DecompressKey, image.DecompressData ? "true" : null);
         json["self"] = $"{ImagesPath}/{image.Id:D}";
         json["file"] = $"{ImagesPath}/{image.Id:D}/file";
         json["schema"] = ImageSchemaPath;

@@ -31,12 +31,17 @@ public sealed class ImageJsonPatch
     private ImageVisibility? _visibility;
     private List<string>? _tags;
     private bool _propertiesChanged;
+    private ExpectedChecksum? _expectedChecksum;
+    private bool _decompress;
+    private bool _dataChanged;
 
     private ImageJsonPatch(Image image)
     {
         _metadata = UpdateImageRequest.From(image);
         _properties = image.Properties.ToDictionary(p => p.Key, p => (string?)p.Value, StringComparer.Ordinal);
         Tags = [.. image.Tags];
+        _expectedChecksum = ExpectedChecksum.FromStored(image.ExpectedDataChecksum);
+        _decompress = image.DecompressData;
     }
 
     private List<string> Tags { get; }
@@ -63,7 +68,8 @@ public sealed class ImageJsonPatch
             patch._protected,
             patch._visibility,
             patch._tags,
-            patch._propertiesChanged ? patch._properties : null);
+            patch._propertiesChanged ? patch._properties : null,
+            patch._dataChanged ? new DataExpectationEdit(patch._expectedChecksum, patch._decompress) : null);
     }
 
     private void Apply(JsonObject operation)
@@ -148,6 +154,15 @@ public sealed class ImageJsonPatch
             case "tags":
                 _tags = TagsOf(value);
                 break;
+            case ImageProperties.ExpectedChecksumKey:
+                _expectedChecksum = ExpectedChecksum.Parse(Text(field, value), out var error)
+                    ?? (error is null ? null : throw Refuse(RefusalCode.Invalid, error));
+                _dataChanged = true;
+                break;
+            case ImageProperties.DecompressKey:
+                _decompress = Flag(field, value);
+                _dataChanged = true;
+                break;
             default:
                 // Glance: replacing a custom property the image does not have is a conflict; add creates or replaces it.
                 if (op == "replace" && !_properties.ContainsKey(field))
@@ -181,6 +196,14 @@ public sealed class ImageJsonPatch
                 break;
             case "architecture":
                 // An image without an architecture is for the one this platform runs: nothing changes.
+                break;
+            case ImageProperties.ExpectedChecksumKey:
+                _expectedChecksum = null;
+                _dataChanged = true;
+                break;
+            case ImageProperties.DecompressKey:
+                _decompress = false;
+                _dataChanged = true;
                 break;
             case "name" or "protected" or "visibility" or "min_disk" or "min_ram" or "disk_format" or "tags":
                 throw Refuse(RefusalCode.NotAllowed, $"Property {field} may not be removed.");
@@ -243,6 +266,14 @@ public sealed class ImageJsonPatch
         value?.GetValueKind() is JsonValueKind.True or JsonValueKind.False
             ? value.GetValue<bool>()
             : throw Refuse(RefusalCode.Invalid, $"Invalid value for {field}: expected true or false.");
+
+    /// <summary>A yes/no the clients send as a property: the text "true" or "false" (any case), or a JSON boolean.</summary>
+    internal static bool Flag(string field, JsonNode? value) => value?.GetValueKind() switch
+    {
+        JsonValueKind.True or JsonValueKind.False => value.GetValue<bool>(),
+        JsonValueKind.String when bool.TryParse(value.GetValue<string>().Trim(), out var flag) => flag,
+        _ => throw Refuse(RefusalCode.Invalid, $"Invalid value for {field}: use true or false."),
+    };
 
     internal static T Enum<T>(string field, JsonNode? value, IReadOnlyDictionary<string, T> names)
     {

@@ -44,6 +44,20 @@ public static class ImageSchemas
             ["maxLength"] = Portal.Images.Image.MaxDescriptionLength,
             ["type"] = "string",
         };
+        properties[ImageProperties.ExpectedChecksumKey] = new JsonObject
+        {
+            ["description"] = "The checksum the data still to come must have, as sent: " + ExpectedChecksum.Help,
+            ["is_base"] = false,
+            ["maxLength"] = ExpectedChecksum.MaxLength,
+            ["type"] = "string",
+        };
+        properties[ImageProperties.DecompressKey] = new JsonObject
+        {
+            ["description"] = "Decompress the data still to come (gzip, xz, zstd, bzip2) before it is stored: \"true\" or \"false\".",
+            ["enum"] = new JsonArray("true", "false"),
+            ["is_base"] = false,
+            ["type"] = "string",
+        };
         properties["architecture"]!["enum"] = new JsonArray(Portal.Images.Image.SupportedArchitecture);
         properties["tags"]!["items"]!["maxLength"] = ImageProperties.MaxTagLength;
         properties["tags"]!["maxItems"] = ImageProperties.MaxTags;
