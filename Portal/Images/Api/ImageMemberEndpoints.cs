@@ -56,16 +56,8 @@ public static class ImageMemberEndpoints
     {
         var caller = ImageApiEndpoints.CallerOf(context);
         var image = await images.GetAsync(caller, ImageApiEndpoints.IdOf(id), context.RequestAborted);
-        var body = await ImageApiEndpoints.BodyAsync(context) as JsonObject
-            ?? throw new RefusedException(RefusalCode.Invalid, "Body expected in request.");
-        if (!body.TryGetPropertyValue("member", out var node))
-        {
-            throw new RefusedException(RefusalCode.Invalid, "Member to be added not specified.");
-        }
-
-        var member = node is JsonValue value && value.TryGetValue<string>(out var text)
-            ? text
-            : throw new RefusedException(RefusalCode.Invalid, "Expected a member in the form: {\"member\": \"<account id>\"}.");
+        var member = StringField(await BodyObjectAsync(context), "member",
+            "Member to be added not specified.", "Expected a member in the form: {\"member\": \"<account id>\"}.");
         if (string.IsNullOrWhiteSpace(member))
         {
             throw new RefusedException(RefusalCode.Invalid, "Member can't be empty.");
@@ -94,21 +86,22 @@ public static class ImageMemberEndpoints
     {
         var caller = ImageApiEndpoints.CallerOf(context);
         var image = await SharedImageAsync(caller, id, images, context);
-        var body = await ImageApiEndpoints.BodyAsync(context) as JsonObject
-            ?? throw new RefusedException(RefusalCode.Invalid, "Body expected in request.");
-        if (!body.TryGetPropertyValue("status", out var node))
-        {
-            throw new RefusedException(RefusalCode.Invalid, "Status not specified.");
-        }
-
-        var text = node is JsonValue value && value.TryGetValue<string>(out var s)
-            ? s
-            : throw new RefusedException(RefusalCode.Invalid, "Expected a status in the form: {\"status\": \"accepted\"}.");
+        var text = StringField(await BodyObjectAsync(context), "status",
+            "Status not specified.", "Expected a status in the form: {\"status\": \"accepted\"}.");
         var status = MemberStatusNames.ParseApiName(text)
             ?? throw new RefusedException(RefusalCode.Invalid, $"Invalid status '{text}': use pending, accepted or rejected.");
         var answered = await sharing.SetMemberStatusAsync(caller, image.Id, MemberOf(member), status, context.RequestAborted);
         return TypedResults.Json(Of(answered));
     }
+
+    private static async Task<JsonObject> BodyObjectAsync(HttpContext context) =>
+        await ImageApiEndpoints.BodyAsync(context) as JsonObject ?? throw new RefusedException(RefusalCode.Invalid, "Body expected in request.");
+
+    /// <summary>A string field of a request body, or Glance's refusal when it is missing or not a string.</summary>
+    private static string StringField(JsonObject body, string name, string missing, string malformed) =>
+        !body.TryGetPropertyValue(name, out var node) ? throw new RefusedException(RefusalCode.Invalid, missing)
+        : node is JsonValue value && value.TryGetValue<string>(out var text) ? text
+        : throw new RefusedException(RefusalCode.Invalid, malformed);
 
     private static async Task<NoContent> RemoveAsync(string id, string member, HttpContext context, ImageService images, ImageSharingService sharing)
     {
