@@ -23,10 +23,11 @@ if (!app.Environment.IsDevelopment())
 
 // Only a page request gets the not-found page: re-executing a form post (say, a 400 for a stale antiforgery token on
 // sign-out) would post to the page endpoint, fail its antiforgery check again and end in a 500.
-// The OpenStack routes answer for themselves (an empty 416 of a download stays a 416, not the not-found page).
+// The OpenStack routes and the health endpoints answer for themselves (an empty 416 of a download stays a 416, not the not-found page).
 app.UseWhen(
     context => (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method))
-        && !context.Request.Path.StartsWithSegments(PublicUrls.ImagePath) && !context.Request.Path.StartsWithSegments(PublicUrls.IdentityPath),
+        && !context.Request.Path.StartsWithSegments(PublicUrls.ImagePath) && !context.Request.Path.StartsWithSegments(PublicUrls.IdentityPath)
+        && !context.Request.Path.StartsWithSegments(PortalHealth.PathPrefix),
     page => page.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
 // Called here rather than left to the host (which would run them first) so that a sign-in redirect carries the headers too.
 app.UseAuthentication();
@@ -42,6 +43,7 @@ app.MapImageDownloadEndpoints();
 app.MapIdentityEndpoints();
 app.MapImageApiEndpoints();
 app.MapPortalOpenApi();
+app.MapPortalHealthChecks();
 // The portal's own Content-Security-Policy (SecurityHeaders) already says frame-ancestors 'none'; Blazor's second
 // policy (frame-ancestors 'self') would only add a duplicate header.
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode(server => server.ContentSecurityFrameAncestorsPolicy = null);

@@ -48,6 +48,7 @@ public static class PortalServiceExtensions
         services.AddHostedService<IntegrityCheckWorker>();
         services.AddHostedService<Portal.Images.RecentlyDeleted.RecentlyDeletedScrubber>();
         services.AddPortalOpenApi();
+        services.AddPortalHealthChecks();
         return builder;
     }
 
