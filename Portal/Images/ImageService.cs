@@ -29,8 +29,11 @@ public sealed class ImageService(
     IOptions<PortalOptions> options,
     ILogger<ImageService> logger)
 {
-    /// <summary>How often a change is decided again after losing a race to another (see ChangeAsync).</summary>
-    private const int MaxChangeAttempts = 3;
+    /// <summary>
+    /// How often a change is decided again after losing a race to another (see ChangeAsync); the start of an upload
+    /// follows the same bound.
+    /// </summary>
+    internal const int MaxChangeAttempts = 3;
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 

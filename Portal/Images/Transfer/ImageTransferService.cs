@@ -151,7 +151,7 @@ public sealed class ImageTransferService(
                 await db.SaveChangesAsync(cancellationToken);
                 return TransferTarget.Of(image);
             }
-            catch (DbUpdateConcurrencyException) when (attempt < 3)
+            catch (DbUpdateConcurrencyException) when (attempt < ImageService.MaxChangeAttempts)
             {
                 // Someone else's change came first; decide again on the row as it is now (the entry goes with this context).
             }
