@@ -123,7 +123,9 @@ public class BrowserFixture : IAsyncLifetime
         await page.GetByLabel("Password").FillAsync(PortalAppFactory.DemoPassword);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         // The landing page counts once its circuit is up; its "load" event (every icon fetched) can lag on a busy machine.
-        await page.WaitForURLAsync("**/compute/images**", new() { WaitUntil = WaitUntilState.Commit });
+        // A fresh portal's first sign-in also pays for its cold start (password hashing, the first queries and pages
+        // compiled), which took over the 15 s default once on a busy run: that one step gets a minute.
+        await page.WaitForURLAsync("**/compute/images**", new() { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
         await WaitForCircuitAsync(page);
     }
 
