@@ -20,6 +20,9 @@ public class PortalAppFactory : WebApplicationFactory<Program>
 
     public string DataFolder { get; } = Directory.CreateTempSubdirectory("portal-app-").FullName;
 
+    /// <summary>The app's PostgreSQL database when the run uses PostgreSQL (null with SQLite: portal.db in <see cref="DataFolder"/>).</summary>
+    public string? PostgresConnectionString => _postgres?.ConnectionString;
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");

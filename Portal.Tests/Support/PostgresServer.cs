@@ -79,8 +79,11 @@ public sealed class PostgresServer
 
     private string DataFolder => Path.Combine(_folder, "data");
 
-    /// <summary>A fresh, migrated, empty database.</summary>
-    public static PostgresDatabase CreateDatabase() => Shared.Create();
+    /// <summary>A fresh, migrated database without rows.</summary>
+    public static PostgresDatabase CreateDatabase() => Shared.Create(Template);
+
+    /// <summary>A database without even a schema, as a new deployment's would be.</summary>
+    public static PostgresDatabase CreateEmptyDatabase() => Shared.Create("template0");
 
     public string ConnectionStringFor(string database) => new NpgsqlConnectionStringBuilder
     {
@@ -93,21 +96,32 @@ public sealed class PostgresServer
         MaxPoolSize = 30,
     }.ToString();
 
-    private PostgresDatabase Create()
+    /// <summary>The whole database as SQL text (schema and every row), written by pg_dump.</summary>
+    public static string Dump(string connectionString)
+    {
+        var database = new NpgsqlConnectionStringBuilder(connectionString);
+        return Run(Path.Combine(BinFolder, "pg_dump"), "-h", database.Host!, "-p", database.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "-U", database.Username!, "--no-password", database.Database!);
+    }
+
+    private PostgresDatabase Create(string template)
     {
         var name = $"portal_{Guid.NewGuid():N}";
-        Execute($"CREATE DATABASE {name} TEMPLATE {Template}");
+        Execute($"CREATE DATABASE {name} TEMPLATE {template}");
         return new PostgresDatabase(this, name, ConnectionStringFor(name));
     }
 
-    internal void Drop(PostgresDatabase database)
+    internal void Drop(PostgresDatabase database) => DropDatabase(database.ConnectionString);
+
+    /// <summary>Drops the database, closing whatever connections it still has (its pool's and anyone else's).</summary>
+    public static void DropDatabase(string connectionString)
     {
-        using (var connection = new NpgsqlConnection(database.ConnectionString))
+        using (var connection = new NpgsqlConnection(connectionString))
         {
             NpgsqlConnection.ClearPool(connection);
         }
 
-        Execute($"DROP DATABASE IF EXISTS {database.Name} WITH (FORCE)");
+        Shared.Execute($"DROP DATABASE IF EXISTS {new NpgsqlConnectionStringBuilder(connectionString).Database} WITH (FORCE)");
     }
 
     private void Execute(string sql)
@@ -198,7 +212,7 @@ public sealed class PostgresServer
         }
     }
 
-    private static void Run(string program, params string[] arguments)
+    private static string Run(string program, params string[] arguments)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -216,11 +230,9 @@ public sealed class PostgresServer
         var error = process.StandardError.ReadToEndAsync();
         var output = process.StandardOutput.ReadToEndAsync();
         process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException(
-                $"{program} {string.Join(' ', arguments)} failed ({process.ExitCode}): {error.Result} {output.Result}");
-        }
+        return process.ExitCode == 0
+            ? output.Result
+            : throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed ({process.ExitCode}): {error.Result} {output.Result}");
     }
 
     /// <summary>Debian's postgresql package creates <c>postgres</c>; <c>nobody</c> exists everywhere.</summary>
@@ -228,7 +240,7 @@ public sealed class PostgresServer
     {
         try
         {
-            QemuImg.Tool("id", "-u", "postgres");
+            Run("id", "-u", "postgres");
             return "postgres";
         }
         catch (InvalidOperationException)

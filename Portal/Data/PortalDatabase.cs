@@ -34,6 +34,12 @@ public static class PortalDatabase
         _ => false,
     };
 
+    /// <summary>
+    /// The timestamp as PostgreSQL stores it (microseconds; .NET counts tenths of them). A time a person chose is cut
+    /// to this on both providers, so that what the app hands back equals what it reads later.
+    /// </summary>
+    public static DateTime ToStoredPrecision(DateTime value) => value.AddTicks(-(value.Ticks % TimeSpan.TicksPerMicrosecond));
+
     private const int SqliteConstraintUnique = 2067;
     private const int SqliteConstraintPrimaryKey = 1555;
 }
