@@ -2,7 +2,12 @@
 # Runs every test of Portal. On a fresh Debian/Ubuntu machine it first installs what the tests need:
 # Debian's Chromium (browser tests; nothing downloads a browser), qemu-utils + genisoimage (real disk images) and
 # Debian's OpenStack clients, python3-openstackclient + python3-glanceclient (the tests drive them against the portal),
-# and gzip, xz-utils, zstd, bzip2 (compressed images made by the real tools).
+# and gzip, xz-utils, zstd, bzip2 (compressed images made by the real tools), and Debian's PostgreSQL 15
+# (postgresql: the tests start their own server from /usr/lib/postgresql/15/bin in a temporary folder).
+#
+# Without arguments it runs every test on SQLite, then the data and service tests a second time against PostgreSQL:
+# the Integration category without the SQLite-only tests and without the bUnit component tests (Portal.Tests.Components). With arguments it runs `dotnet test` once with them, on the
+# database PORTAL_TEST_DATABASE names (sqlite, the default, or postgresql).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -17,6 +22,7 @@ command -v gzip >/dev/null 2>&1 || missing+=(gzip)
 command -v xz >/dev/null 2>&1 || missing+=(xz-utils)
 command -v zstd >/dev/null 2>&1 || missing+=(zstd)
 command -v bzip2 >/dev/null 2>&1 || missing+=(bzip2)
+command -v /usr/lib/postgresql/15/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "Installing test prerequisites: ${missing[*]}"
   sudo=""
@@ -25,4 +31,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-dotnet test Portal.sln "$@"
+if [ "$#" -gt 0 ]; then
+  exec dotnet test Portal.sln "$@"
+fi
+
+status=0
+PORTAL_TEST_DATABASE="${PORTAL_TEST_DATABASE:-sqlite}" dotnet test Portal.sln || status=$?
+echo "The data and service tests again, against PostgreSQL:"
+PORTAL_TEST_DATABASE=postgresql dotnet test Portal.sln --no-build \
+  --filter "Category=Integration&Database!=SqliteOnly&FullyQualifiedName!~Portal.Tests.Components." || status=$?
+exit "$status"

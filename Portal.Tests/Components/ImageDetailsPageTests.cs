@@ -60,9 +60,10 @@ public sealed class ImageDetailsPageTests : PortalComponentTest
         var page = RenderDetails(image.Id);
         page.WaitForAssertion(() => page.Find("button[aria-label='Copy checksum']"));
 
-        page.Find("button[aria-label='Copy checksum']").Click();
+        // Found and clicked in one step on the renderer: the page's other cards may still be arriving (PostgreSQL answers asynchronously).
+        await page.InvokeAsync(() => page.Find("button[aria-label='Copy checksum']").Click());
 
-        Assert.Equal([image.Checksum], JSInterop.VerifyInvoke("portal.copyText").Arguments);
+        page.WaitForAssertion(() => Assert.Equal([image.Checksum], JSInterop.VerifyInvoke("portal.copyText").Arguments));
         page.WaitForAssertion(() => Assert.Contains(Services.GetRequiredService<ISnackbar>().ShownSnackbars, s => s.Message == message));
     }
 

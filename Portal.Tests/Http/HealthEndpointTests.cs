@@ -72,12 +72,20 @@ public sealed class HealthEndpointTests(KestrelPortal portal, LostStorePortal lo
     public async Task WithoutItsDatabaseThePortalIsNotReadyButStillLive()
     {
         using var anonymous = lostDatabase.ApiClient(token: null);
-        // A folder in the database file's place: SQLite cannot open it, whoever the process runs as (root included).
-        var database = Path.Combine(lostDatabase.DataFolder, "portal.db");
-        File.Move(database, database + ".gone");
-        Directory.CreateDirectory(database);
-        // Pooled connections would go on using the file they opened before.
-        SqliteConnection.ClearAllPools();
+        if (lostDatabase.PostgresConnectionString is { } postgres)
+        {
+            // The database dropped under the running portal, its open connections closed by the server.
+            PostgresServer.DropDatabase(postgres);
+        }
+        else
+        {
+            // A folder in the database file's place: SQLite cannot open it, whoever the process runs as (root included).
+            var database = Path.Combine(lostDatabase.DataFolder, "portal.db");
+            File.Move(database, database + ".gone");
+            Directory.CreateDirectory(database);
+            // Pooled connections would go on using the file they opened before.
+            SqliteConnection.ClearAllPools();
+        }
 
         using var ready = await anonymous.GetAsync(PortalHealth.ReadyPath);
         using var live = await anonymous.GetAsync(PortalHealth.LivePath);

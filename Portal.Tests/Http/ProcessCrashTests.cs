@@ -28,6 +28,8 @@ namespace Portal.Tests.Http;
 /// can be done again.
 /// </summary>
 [Trait(TestCategories.Category, TestCategories.Integration)]
+// About SQLite's own file after a kill -9 (PRAGMA integrity_check on portal.db): not run in the PostgreSQL pass.
+[Trait(TestDatabaseProvider.Trait, TestDatabaseProvider.SqliteOnly)]
 [Collection(HeavyTests.Name)]
 public sealed class ProcessCrashTests : IDisposable
 {

@@ -212,6 +212,16 @@ public sealed class IdentityApiTests(IdentityPortal portal) : IClassFixture<Iden
     {
         var (created, token) = await portal.ApiTokenAsync("bob@demo.local");
 
+        if (portal.PostgresConnectionString is { } postgres)
+        {
+            // Everything the PostgreSQL database holds, as pg_dump writes it out.
+            var dump = PostgresServer.Dump(postgres);
+            Assert.Contains("ApiTokens", dump);
+            Assert.DoesNotContain(created.Secret, dump);
+            Assert.DoesNotContain(token, dump);
+            return;
+        }
+
         SqliteConnection.ClearAllPools();
         var database = Directory.EnumerateFiles(portal.DataFolder, "*.db*", SearchOption.AllDirectories).ToList();
         Assert.NotEmpty(database);

@@ -26,7 +26,10 @@ public sealed class ConcurrentChangeTests : IDisposable
     {
         _output = output;
         using var db = _harness.Database.CreateDbContext();
-        db.Database.ExecuteSqlRaw("PRAGMA journal_mode=WAL;");
+        if (db.Database.IsSqlite())
+        {
+            db.Database.ExecuteSqlRaw("PRAGMA journal_mode=WAL;");
+        }
     }
 
     public void Dispose() => _harness.Dispose();

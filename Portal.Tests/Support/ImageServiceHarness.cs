@@ -78,6 +78,7 @@ public sealed class ImageServiceHarness : IDisposable
                 // Tests must not depend on how full the machine's disk is; the store-full tests set their own reserve.
                 ["Portal:Storage:FreeSpaceReserveGb"] = "0",
             })
+            .AddInMemoryCollection(Database.Settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value)))
             .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
             .Build();
 

@@ -16,7 +16,12 @@ public class PortalAppFactory : WebApplicationFactory<Program>
     /// <summary>The test's demo users' password: not the README's, which outside Development stops the portal.</summary>
     public const string DemoPassword = "Test-pass-1";
 
+    private PostgresDatabase? _postgres;
+
     public string DataFolder { get; } = Directory.CreateTempSubdirectory("portal-app-").FullName;
+
+    /// <summary>The app's PostgreSQL database when the run uses PostgreSQL (null with SQLite: portal.db in <see cref="DataFolder"/>).</summary>
+    public string? PostgresConnectionString => _postgres?.ConnectionString;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -25,6 +30,15 @@ public class PortalAppFactory : WebApplicationFactory<Program>
         // Outside Development the framework only serves published static assets (blazor.web.js, MudBlazor).
         builder.UseStaticWebAssets();
         builder.UseSetting("Portal:DataDirectory", DataFolder);
+        if (TestDatabaseProvider.IsPostgreSql)
+        {
+            _postgres ??= PostgresServer.CreateDatabase();
+            foreach (var (key, value) in _postgres.Settings)
+            {
+                builder.UseSetting(key, value);
+            }
+        }
+
         // Tests must not depend on how full the machine's disk is; the store-full tests set their own reserve.
         builder.UseSetting("Portal:Storage:FreeSpaceReserveGb", "0");
         builder.UseSetting("Portal:Demo:SeedUsers", "true");
@@ -83,6 +97,8 @@ public class PortalAppFactory : WebApplicationFactory<Program>
     {
         base.Dispose(disposing);
         SqliteConnection.ClearAllPools();
+        _postgres?.Dispose();
+        _postgres = null;
         try
         {
             Directory.Delete(DataFolder, recursive: true);

@@ -8,6 +8,8 @@ public sealed class PortalOptions
     /// <summary>Where the database and image files live; relative paths are under the content root.</summary>
     public string DataDirectory { get; set; } = "data";
 
+    public DatabaseOptions Database { get; set; } = new();
+
     public DemoOptions Demo { get; set; } = new();
 
     public ImageLimitOptions Images { get; set; } = new();
@@ -30,6 +32,25 @@ public sealed class PortalOptions
     public ApiOptions Api { get; set; } = new();
 
     public IntegrityOptions Integrity { get; set; } = new();
+}
+
+/// <summary>Which database the portal keeps its records in.</summary>
+public enum DatabaseProvider
+{
+    /// <summary>An embedded SQLite file, <c>portal.db</c> in the data folder: nothing to install or run.</summary>
+    Sqlite,
+
+    /// <summary>A PostgreSQL server named by <see cref="DatabaseOptions.ConnectionString"/>: several portal instances can share it.</summary>
+    PostgreSql,
+}
+
+/// <summary>Portal:Database: SQLite in the data folder (the default) or a PostgreSQL server.</summary>
+public sealed class DatabaseOptions
+{
+    public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+
+    /// <summary>The Npgsql connection string (PostgreSql only): <c>Host=…;Port=5432;Database=portal;Username=portal;Password=…</c>.</summary>
+    public string? ConnectionString { get; set; }
 }
 
 /// <summary>The background job that re-hashes stored image data to notice bit rot.</summary>

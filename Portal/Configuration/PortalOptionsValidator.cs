@@ -11,6 +11,10 @@ public sealed class PortalOptionsValidator : AbstractValidator<PortalOptions>, I
         "Portal:Demo:SeedUsers is on with the published demo password outside Development: anyone who read the README could sign in as the operator. " +
         "Switch Portal:Demo:SeedUsers off and create the operator with `create-operator`, or set Portal:Demo:Password to a secret of your own.";
 
+    public const string MissingPostgreSqlConnectionString =
+        "Portal:Database:ConnectionString must be set when Portal:Database:Provider is PostgreSql, " +
+        "e.g. Host=db.example.com;Database=portal;Username=portal;Password=… (pass the password as an environment variable, Portal__Database__ConnectionString).";
+
     public PortalOptionsValidator(IHostEnvironment? environment = null)
     {
         // Demo users with the README's password are for a developer's own machine; anywhere else they are an open door.
@@ -21,6 +25,17 @@ public sealed class PortalOptionsValidator : AbstractValidator<PortalOptions>, I
             .NotEmpty().WithMessage("Portal:DataDirectory must name a folder.")
             .Must(path => path.IndexOfAny(Path.GetInvalidPathChars()) < 0)
             .WithMessage("Portal:DataDirectory contains characters that are not allowed in a path.");
+        RuleFor(o => o.Database.Provider)
+            .IsInEnum().WithMessage("Portal:Database:Provider must be Sqlite or PostgreSql.");
+        RuleFor(o => o.Database.ConnectionString)
+            .NotEmpty().When(o => o.Database.Provider == DatabaseProvider.PostgreSql)
+            .WithMessage(MissingPostgreSqlConnectionString);
+        RuleFor(o => o.Database.ConnectionString)
+            .Must(IsPostgreSqlConnectionString).When(o => o.Database.Provider == DatabaseProvider.PostgreSql && !string.IsNullOrEmpty(o.Database.ConnectionString))
+            .WithMessage("Portal:Database:ConnectionString is not a PostgreSQL connection string that names a server (Host=…;Database=…;Username=…).");
+        RuleFor(o => o.Database.ConnectionString)
+            .Empty().When(o => o.Database.Provider == DatabaseProvider.Sqlite)
+            .WithMessage("Portal:Database:ConnectionString is only used with Portal:Database:Provider=PostgreSql; the SQLite database is portal.db in Portal:DataDirectory.");
         RuleFor(o => o.Demo.Password)
             .NotEmpty().When(o => o.Demo.SeedUsers)
             .WithMessage("Portal:Demo:Password must be set when Portal:Demo:SeedUsers is true.");
@@ -69,6 +84,18 @@ public sealed class PortalOptionsValidator : AbstractValidator<PortalOptions>, I
             .GreaterThanOrEqualTo(0).WithMessage("Portal:Integrity:MaxBytesPerSecond must be 0 (no limit) or a positive number of bytes.");
         RuleFor(o => o.SignIn.WindowSeconds)
             .InclusiveBetween(1, 86_400).WithMessage("Portal:SignIn:WindowSeconds must be between 1 and 86400 seconds.");
+    }
+
+    private static bool IsPostgreSqlConnectionString(string? value)
+    {
+        try
+        {
+            return !string.IsNullOrWhiteSpace(new Npgsql.NpgsqlConnectionStringBuilder(value).Host);
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     public ValidateOptionsResult Validate(string? name, PortalOptions options)

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Options;
 
 namespace Portal.Data;
 
-/// <summary>Brings the database up to date at start: checked-in migrations, WAL journal, demo data.</summary>
+/// <summary>Brings the database up to date at start: the provider's checked-in migrations, WAL journal (SQLite), demo data.</summary>
 public static class DatabaseInitializer
 {
     public static async Task InitializePortalDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
@@ -18,12 +18,14 @@ public static class DatabaseInitializer
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
 
-        // WAL lets readers (every open page) carry on while an upload commits.
+        // WAL lets readers (every open page) carry on while an upload commits (PostgreSQL's MVCC does that by itself).
+        // The context's type (PortalDbContext or PostgreSqlPortalDbContext) picks the provider's own migrations.
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
-            await using (var pragma = db.Database.GetDbConnection().CreateCommand())
+            if (db.Database.IsSqlite())
             {
+                await using var pragma = db.Database.GetDbConnection().CreateCommand();
                 pragma.CommandText = "PRAGMA journal_mode=WAL;";
                 await pragma.ExecuteNonQueryAsync(cancellationToken);
             }

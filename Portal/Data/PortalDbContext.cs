@@ -2,14 +2,32 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Portal.Accounts;
+using Portal.Configuration;
 using Portal.Identity;
 using Portal.Images;
 using Portal.Images.Activity;
 
 namespace Portal.Data;
 
-public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) : IdentityDbContext<PortalUser>(options)
+/// <summary>
+/// The portal's data. With SQLite (the default) this class owns the migrations in Data/Migrations; with PostgreSQL the
+/// app creates <see cref="PostgreSqlPortalDbContext"/> instead (same model, its own migrations), still handed out as a
+/// PortalDbContext: see <see cref="Create"/>.
+/// </summary>
+public class PortalDbContext : IdentityDbContext<PortalUser>
 {
+    public PortalDbContext(DbContextOptions<PortalDbContext> options)
+        : base(options)
+    {
+    }
+
+    /// <summary>The context for <paramref name="provider"/>: its type decides which migrations <c>Migrate</c> applies.</summary>
+    public static PortalDbContext Create(DbContextOptions<PortalDbContext> options, DatabaseProvider provider) => provider switch
+    {
+        DatabaseProvider.PostgreSql => new PostgreSqlPortalDbContext(options),
+        _ => new PortalDbContext(options),
+    };
+
     public DbSet<Image> Images => Set<Image>();
     public DbSet<ImageActivity> ImageActivities => Set<ImageActivity>();
     public DbSet<Account> Accounts => Set<Account>();
@@ -36,7 +54,8 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
-        // SQLite keeps no time zone: every timestamp is written and read back as UTC.
+        // SQLite keeps no time zone: every timestamp is written and read back as UTC (PostgreSQL's timestamp with time
+        // zone accepts only UTC DateTimes, which this gives it too).
         configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
         configurationBuilder.Properties<DateTime?>().HaveConversion<NullableUtcDateTimeConverter>();
     }

@@ -81,8 +81,12 @@ public static class PortalServiceExtensions
             dataProtection.ProtectKeysWithCertificate(certificate).UnprotectKeysWithAnyCertificate(certificate);
         }
 
-        services.AddDbContextFactory<PortalDbContext>((sp, options) =>
-            options.UseSqlite(DatabaseInitializer.ConnectionString(sp.GetRequiredService<DataDirectory>().DatabasePath)));
+        services.AddDbContextFactory<PortalDbContext, PortalDbContextFactory>((sp, options) =>
+        {
+            var database = sp.GetRequiredService<IOptions<PortalOptions>>().Value.Database;
+            PortalDatabase.Configure((DbContextOptionsBuilder<PortalDbContext>)options, database.Provider,
+                PortalDatabase.ConnectionString(database, sp.GetRequiredService<DataDirectory>()));
+        });
 
         // Identity's stores need a scoped context; the rest of the app creates one per operation from the factory.
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext());

@@ -1,4 +1,5 @@
 using FluentValidation;
+using Portal.Data;
 
 namespace Portal.Identity;
 
@@ -25,7 +26,9 @@ public sealed class ApplicationCredential
         UserId = userId;
         Name = request.Name.Trim();
         Description = string.IsNullOrWhiteSpace(request.Description) ? null : request.Description.Trim();
-        ExpiresAt = request.ExpiresAt?.ToUniversalTime();
+        // Cut to what both databases keep (PostgreSQL: microseconds), so that the expiry handed back now is the one
+        // every later check reads: a token issued for the credential expires with it, not a fraction before.
+        ExpiresAt = request.ExpiresAt is { } expires ? PortalDatabase.ToStoredPrecision(expires.ToUniversalTime()) : null;
         SecretHash = secretHash;
         CreatedAt = now;
     }

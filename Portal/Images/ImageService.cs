@@ -578,17 +578,23 @@ public sealed class ImageService(
         return image;
     }
 
+    // SQLite sorts NULL before every value and PostgreSQL after: a nullable key is preceded by "has a value"
+    // (false before true on both), which gives SQLite's order on either database.
     private static IQueryable<Image> Sorted(IQueryable<Image> images, ImageSort sort, bool descending)
     {
         var ordered = sort switch
         {
             ImageSort.Name => descending ? images.OrderByDescending(i => i.Name) : images.OrderBy(i => i.Name),
-            ImageSort.Size => descending ? images.OrderByDescending(i => i.Size) : images.OrderBy(i => i.Size),
+            ImageSort.Size => descending
+                ? images.OrderByDescending(i => i.Size != null).ThenByDescending(i => i.Size)
+                : images.OrderBy(i => i.Size != null).ThenBy(i => i.Size),
             ImageSort.Status => descending ? images.OrderByDescending(i => i.Status) : images.OrderBy(i => i.Status),
             ImageSort.DiskFormat => descending ? images.OrderByDescending(i => i.DiskFormat) : images.OrderBy(i => i.DiskFormat),
             ImageSort.OperatingSystem => descending
-                ? images.OrderByDescending(i => i.OsDistro).ThenByDescending(i => i.OsVersion)
-                : images.OrderBy(i => i.OsDistro).ThenBy(i => i.OsVersion),
+                ? images.OrderByDescending(i => i.OsDistro != null).ThenByDescending(i => i.OsDistro)
+                    .ThenByDescending(i => i.OsVersion != null).ThenByDescending(i => i.OsVersion)
+                : images.OrderBy(i => i.OsDistro != null).ThenBy(i => i.OsDistro)
+                    .ThenBy(i => i.OsVersion != null).ThenBy(i => i.OsVersion),
             _ => descending ? images.OrderByDescending(i => i.CreatedAt) : images.OrderBy(i => i.CreatedAt),
         };
 
@@ -607,7 +613,7 @@ public sealed class ImageService(
                 ImageSortKey.Status => By(i => i.Status),
                 ImageSortKey.ContainerFormat => By(i => i.ContainerFormat),
                 ImageSortKey.DiskFormat => By(i => i.DiskFormat),
-                ImageSortKey.Size => By(i => i.Size),
+                ImageSortKey.Size => Then(By(i => i.Size != null), i => i.Size),
                 ImageSortKey.Id => By(i => i.Id),
                 ImageSortKey.UpdatedAt => By(i => i.UpdatedAt),
                 ImageSortKey.Visibility => By(i => i.Visibility),
@@ -618,6 +624,9 @@ public sealed class ImageService(
                 ordered is null
                     ? descending ? images.OrderByDescending(selector) : images.OrderBy(selector)
                     : descending ? ordered.ThenByDescending(selector) : ordered.ThenBy(selector);
+
+            IOrderedQueryable<Image> Then<TKey>(IOrderedQueryable<Image> first, System.Linq.Expressions.Expression<Func<Image, TKey>> selector) =>
+                descending ? first.ThenByDescending(selector) : first.ThenBy(selector);
         }
 
         // A unique tie-breaker keeps paging stable when many rows share a sort value.

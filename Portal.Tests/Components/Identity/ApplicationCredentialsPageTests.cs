@@ -49,6 +49,9 @@ public sealed class ApplicationCredentialsPageTests : PortalComponentTest
         var dialogs = RenderProviders();
         var page = Render<ApplicationCredentialsPage>();
         page.WaitForAssertion(() => Assert.Contains("Create application credential", page.Markup));
+        // Loaded: with a database that answers truly asynchronously (PostgreSQL) the list arrives after the first
+        // render, and a button found before that render is gone after it.
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll(".mud-progress-linear")));
         return (dialogs, page);
     }
 

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -335,8 +336,8 @@ public sealed class ImageActivityTests : IClassFixture<LoopbackImageServer>, IDi
 
         // Not even a hand-written DELETE of the image's row takes its history along: the database refuses it.
         await using var db = _harness.Database.CreateDbContext();
-        await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() =>
-            db.Database.ExecuteSqlInterpolatedAsync($"DELETE FROM Images WHERE Id = {image.Id}"));
+        await Assert.ThrowsAnyAsync<DbException>(() =>
+            db.Database.ExecuteSqlInterpolatedAsync($"DELETE FROM \"Images\" WHERE \"Id\" = {image.Id}"));
         Assert.Equal(3, (await StoredLogAsync(image.Id)).Count);
     }
 
@@ -386,10 +387,13 @@ public sealed class ImageActivityTests : IClassFixture<LoopbackImageServer>, IDi
             var entry = await db.ImageActivities.SingleAsync(a => a.Id == id);
             db.Entry(entry).Property(a => a.Detail).CurrentValue = "rewritten";
             await Assert.ThrowsAsync<InvalidOperationException>(() => db.SaveChangesAsync());
-            await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() =>
-                db.Database.ExecuteSqlInterpolatedAsync($"UPDATE ImageActivities SET Detail = 'rewritten' WHERE Id = {id}"));
-            await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() =>
-                db.Database.ExecuteSqlInterpolatedAsync($"DELETE FROM ImageActivities WHERE Id = {id}"));
+            // Quoted names: the same statement for SQLite and PostgreSQL, refused by each one's triggers.
+            var update = await Assert.ThrowsAnyAsync<DbException>(() =>
+                db.Database.ExecuteSqlInterpolatedAsync($"UPDATE \"ImageActivities\" SET \"Detail\" = 'rewritten' WHERE \"Id\" = {id}"));
+            Assert.Contains("Image activity is never changed.", update.Message);
+            var delete = await Assert.ThrowsAnyAsync<DbException>(() =>
+                db.Database.ExecuteSqlInterpolatedAsync($"DELETE FROM \"ImageActivities\" WHERE \"Id\" = {id}"));
+            Assert.Contains("Image activity is never removed.", delete.Message);
         }
 
         AssertEntry(Assert.Single(await StoredLogAsync(image.Id)), ImageActivityKind.Created, Callers.Alice, Now);

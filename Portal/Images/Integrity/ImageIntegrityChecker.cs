@@ -83,7 +83,8 @@ public sealed class ImageIntegrityChecker(
         {
             due = await Stored(db)
                 .Where(i => i.IntegrityCheckedAt == null || i.IntegrityCheckedAt <= verifiedBefore)
-                .OrderBy(i => i.IntegrityCheckedAt).ThenBy(i => i.Id)
+                // Never verified first (SQLite sorts NULL first by itself, PostgreSQL last).
+                .OrderBy(i => i.IntegrityCheckedAt != null).ThenBy(i => i.IntegrityCheckedAt).ThenBy(i => i.Id)
                 .Select(i => i.Id)
                 .ToListAsync(cancellationToken);
         }
@@ -121,7 +122,7 @@ public sealed class ImageIntegrityChecker(
     public async Task<(bool Any, DateTime? OldestCheck)> OldestCheckAsync(CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var oldest = await Stored(db).OrderBy(i => i.IntegrityCheckedAt).Select(i => new { i.IntegrityCheckedAt }).FirstOrDefaultAsync(cancellationToken);
+        var oldest = await Stored(db).OrderBy(i => i.IntegrityCheckedAt != null).ThenBy(i => i.IntegrityCheckedAt).Select(i => new { i.IntegrityCheckedAt }).FirstOrDefaultAsync(cancellationToken);
         return (oldest is not null, oldest?.IntegrityCheckedAt);
     }
 

@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Portal.Accounts;
 using Portal.Data;
@@ -82,7 +81,7 @@ public sealed class ImageSharingService(IDbContextFactory<PortalDbContext> dbFac
                 image => added = image.AddMember(caller, account.Id, Now, makeShared).Copy(),
                 cancellationToken, ImageActivityKind.MemberAdded, _ => account.Name);
         }
-        catch (DbUpdateException e) when (e.InnerException is SqliteException { SqliteErrorCode: 19 })
+        catch (DbUpdateException e) when (PortalDatabase.IsUniqueViolation(e))
         {
             // The same share made twice at once: the first one saved, the second finds the membership already there.
             throw new ImageRuleException(RefusalCode.InvalidState, ImagePolicy.AlreadySharedWith(account.Id));
