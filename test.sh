@@ -2,7 +2,8 @@
 # Runs every test of Portal. On a fresh Debian/Ubuntu machine it first installs what the tests need:
 # Debian's Chromium (browser tests; nothing downloads a browser), qemu-utils + genisoimage (real disk images) and
 # Debian's OpenStack clients, python3-openstackclient + python3-glanceclient (the tests drive them against the portal),
-# and gzip, xz-utils, zstd, bzip2 (compressed images made by the real tools).
+# gzip, xz-utils, zstd, bzip2 (compressed images made by the real tools), and OpenStack Swift with memcached
+# (the S3 image store's tests start one on loopback).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -17,6 +18,14 @@ command -v gzip >/dev/null 2>&1 || missing+=(gzip)
 command -v xz >/dev/null 2>&1 || missing+=(xz-utils)
 command -v zstd >/dev/null 2>&1 || missing+=(zstd)
 command -v bzip2 >/dev/null 2>&1 || missing+=(bzip2)
+# The S3 image store's tests run against a real OpenStack Swift (s3api) with memcached, started by the tests.
+command -v swift-proxy-server >/dev/null 2>&1 || missing+=(swift-proxy)
+command -v swift-object-server >/dev/null 2>&1 || missing+=(swift-object)
+command -v swift-container-server >/dev/null 2>&1 || missing+=(swift-container)
+command -v swift-account-server >/dev/null 2>&1 || missing+=(swift-account)
+command -v swift-ring-builder >/dev/null 2>&1 || missing+=(swift)
+command -v memcached >/dev/null 2>&1 || missing+=(memcached)
+command -v swift >/dev/null 2>&1 || missing+=(python3-swiftclient)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "Installing test prerequisites: ${missing[*]}"
   sudo=""
