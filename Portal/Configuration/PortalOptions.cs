@@ -85,7 +85,7 @@ public sealed class S3StoreOptions
 
     /// <summary>
     /// Most parts one upload may have: Swift's s3api takes 1000 by default (its <c>max_upload_part_num</c>), Amazon S3
-    /// 10 000. With <see cref="PartSizeMb"/> it bounds the largest image (16 MiB × 1000 ≈ 16 GiB).
+    /// 10 000. With <see cref="PartSizeMb"/> it bounds the largest image (16 MiB × 1000 ≈ 16.7 GB).
     /// </summary>
     public int MaxParts { get; set; } = 1000;
 
