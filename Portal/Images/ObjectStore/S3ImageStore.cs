@@ -199,6 +199,10 @@ public sealed class S3ImageStore : IImageStore, IDisposable
         {
             return await call();
         }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound && e.ErrorCode == "NoSuchBucket")
+        {
+            throw new IOException("the object store has no such bucket", e);
+        }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
             throw new NotFoundException(e);
@@ -217,7 +221,8 @@ public sealed class S3ImageStore : IImageStore, IDisposable
         }
     }
 
-    private sealed class NotFoundException(Exception inner) : Exception("Not found in the object store.", inner);
+    /// <summary>No such object or upload: an answer, not a failure, where the store's methods catch it.</summary>
+    private sealed class NotFoundException(Exception inner) : IOException("the object store has no such object", inner);
 
     /// <summary>
     /// A multipart upload fed part by part: a part is sent once it is full while the next one fills, and the writer
