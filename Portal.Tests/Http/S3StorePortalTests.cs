@@ -159,6 +159,29 @@ public sealed class S3StorePortalTests(S3Portal portal) : IClassFixture<S3Portal
         Assert.False(await portal.Store.ExistsAsync(image.Id, CancellationToken.None));
     }
 
+    [Fact]
+    public async Task AtStartThePortalAbortsTheMultipartUploadsACrashLeftInItsBucket()
+    {
+        var swift = await SwiftServer.SharedAsync();
+        var options = swift.StoreOptions(partSizeMb: S3Portal.PartSizeMb);
+        var crashed = new S3ImageStore(options, Microsoft.Extensions.Logging.Abstractions.NullLogger<S3ImageStore>.Instance);
+        // Never disposed, as when the process dies mid-upload: a part is on its way, the upload stays open.
+        var writer = await crashed.BeginWriteAsync(Guid.NewGuid(), CancellationToken.None);
+        await writer.WriteAsync(new byte[(S3Portal.PartSizeMb << 20) + 1], CancellationToken.None);
+        await Eventually.TrueAsync(async () => (await crashed.IncompleteUploadsAsync(CancellationToken.None)).Count == 1);
+
+        await using var restarted = new KestrelPortal();
+        foreach (var (key, value) in swift.PortalSettings(options))
+        {
+            restarted.With(key, value);
+        }
+
+        restarted.With("Portal:Images:MaxImageSizeBytes", (1000L * S3Portal.PartSizeMb << 20).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await restarted.InitializeAsync();
+
+        Assert.Empty(await crashed.IncompleteUploadsAsync(CancellationToken.None));
+    }
+
     private async Task<HttpClient> ApiAsync() => portal.ApiClient((await portal.ApiTokenAsync("alice@demo.local")).Token);
 
     private static HttpRequestMessage RangeRequest(Guid id, RangeItemHeaderValue range)
