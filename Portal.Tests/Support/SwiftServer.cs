@@ -243,34 +243,47 @@ public sealed class SwiftServer
         }
     }
 
-    /// <summary>Starts a server with its output in a log file of the folder (a pipe nobody reads would fill up and stall it).</summary>
+    /// <summary>
+    /// Starts a server with its output in a log file of the folder (a pipe nobody reads would fill up and stall it),
+    /// under a small shell that stops it when the test process is gone: a test host killed by its runner never runs
+    /// its exit handlers, and Swift's servers would live on.
+    /// </summary>
     private void Launch(string name, string program, params string[] arguments)
     {
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add("exec \"$0\" \"$@\" >\"$LOG\" 2>&1");
+        start.ArgumentList.Add("""
+            "$0" "$@" >"$LOG" 2>&1 &
+            child=$!
+            while kill -0 "$WATCH" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 0.5; done
+            kill "$child" 2>/dev/null
+            wait "$child"
+            """);
         start.ArgumentList.Add(program);
         arguments.ToList().ForEach(start.ArgumentList.Add);
         start.Environment["LOG"] = Path.Combine(Folder, name + ".log");
+        start.Environment["WATCH"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         _processes.Add(Process.Start(start) ?? throw new InvalidOperationException($"{program} could not be started."));
     }
 
     private void Stop()
     {
+        // Everything is signalled first and waited for after: the exit handler may not get long.
         foreach (var process in _processes)
         {
             try
             {
-                if (!process.HasExited)
-                {
-                    process.Kill(entireProcessTree: true);
-                    process.WaitForExit(5_000);
-                }
+                process.Kill(entireProcessTree: true);
             }
-            catch (InvalidOperationException)
+            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
             {
                 // Already gone.
             }
+        }
+
+        foreach (var process in _processes)
+        {
+            process.WaitForExit(2_000);
         }
 
         try
