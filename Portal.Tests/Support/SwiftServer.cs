@@ -70,7 +70,9 @@ public sealed class SwiftServer
             }
         }
 
-        var server = new SwiftServer(Directory.CreateTempSubdirectory("portal-swift-").FullName);
+        RemoveFoldersOfGoneProcesses();
+        var server = new SwiftServer(Directory.CreateTempSubdirectory(FolderPrefix).FullName);
+        await File.WriteAllTextAsync(Path.Combine(server.Folder, OwnerFile), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop();
         var clock = Stopwatch.StartNew();
         try
@@ -85,6 +87,28 @@ public sealed class SwiftServer
 
         server.StartTime = clock.Elapsed;
         return server;
+    }
+
+    private const string FolderPrefix = "portal-swift-";
+    private const string OwnerFile = "owner.pid";
+
+    /// <summary>The folders of earlier test processes that ended without their exit handler (their servers stopped with them).</summary>
+    private static void RemoveFoldersOfGoneProcesses()
+    {
+        foreach (var folder in Directory.EnumerateDirectories(Path.GetTempPath(), FolderPrefix + "*"))
+        {
+            var owner = Path.Combine(folder, OwnerFile);
+            if (File.Exists(owner) && int.TryParse(File.ReadAllText(owner), out var pid) && !Directory.Exists($"/proc/{pid}"))
+            {
+                try
+                {
+                    Directory.Delete(folder, recursive: true);
+                }
+                catch (IOException)
+                {
+                }
+            }
+        }
     }
 
     private async Task StartProcessesAsync()
