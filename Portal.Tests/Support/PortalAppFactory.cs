@@ -16,7 +16,21 @@ public class PortalAppFactory : WebApplicationFactory<Program>
     /// <summary>The test's demo users' password: not the README's, which outside Development stops the portal.</summary>
     public const string DemoPassword = "Test-pass-1";
 
-    public string DataFolder { get; } = Directory.CreateTempSubdirectory("portal-app-").FullName;
+    private readonly bool _ownsDataFolder;
+
+    public PortalAppFactory()
+        : this(sharedDataFolder: null)
+    {
+    }
+
+    /// <summary>A portal on <paramref name="sharedDataFolder"/> (database and image folder), which another instance may share; a folder of its own when null.</summary>
+    protected PortalAppFactory(string? sharedDataFolder)
+    {
+        _ownsDataFolder = sharedDataFolder is null;
+        DataFolder = sharedDataFolder ?? Directory.CreateTempSubdirectory("portal-app-").FullName;
+    }
+
+    public string DataFolder { get; }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -83,6 +97,11 @@ public class PortalAppFactory : WebApplicationFactory<Program>
     {
         base.Dispose(disposing);
         SqliteConnection.ClearAllPools();
+        if (!_ownsDataFolder)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(DataFolder, recursive: true);

@@ -3,8 +3,6 @@ using System.Security.Cryptography.X509Certificates;
 using FluentValidation;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -65,14 +63,11 @@ public static class PortalServiceExtensions
         services.AddSingleton<DataDirectory>();
         services.AddSingleton(TimeProvider.System);
 
-        // Keys that protect sign-in cookies, antiforgery and upload tokens survive restarts; several instances must share them.
-        var dataProtection = services.AddDataProtection().SetApplicationName("Portal");
-        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(options =>
-            options.XmlRepository = new FileSystemXmlRepository(
-                new DirectoryInfo(sp.GetRequiredService<DataDirectory>().KeysPath),
-                sp.GetRequiredService<ILoggerFactory>())));
+        // Keys that protect sign-in cookies, antiforgery and upload tokens survive restarts and live in the database, so
+        // that every instance of the portal reads the same key ring: a cookie one instance issued is good on the others.
+        var dataProtection = services.AddDataProtection().SetApplicationName("Portal").PersistKeysToDbContext<PortalDbContext>();
 
-        // Without a certificate the keys lie in the data folder in plain XML (hence Data Protection's warning at start):
+        // Without a certificate the keys lie in the database in plain XML (hence Data Protection's warning at start):
         // whoever can read that folder can forge sign-in cookies and upload tokens.
         var keyProtection = configuration.GetSection(PortalOptions.Section).Get<PortalOptions>()?.DataProtection ?? new DataProtectionSettings();
         if (!string.IsNullOrEmpty(keyProtection.CertificatePath))
