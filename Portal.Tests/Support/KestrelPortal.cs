@@ -21,7 +21,7 @@ public class KestrelPortal : PortalAppFactory, IAsyncLifetime
     }
 
     /// <summary>A portal on a data folder another instance shares (see <see cref="PortalPair"/>).</summary>
-    public KestrelPortal(string? sharedDataFolder)
+    internal KestrelPortal(string? sharedDataFolder)
         : base(sharedDataFolder)
     {
         UseKestrel(0);

@@ -34,7 +34,8 @@ public static class DatabaseInitializer
             var clock = scope.ServiceProvider.GetRequiredService<TimeProvider>();
             var store = scope.ServiceProvider.GetRequiredService<IImageStore>();
             var imports = scope.ServiceProvider.GetRequiredService<UrlImportQueue>();
-            var reconciliation = await InterruptedTransfers.RecoverAsync(db, store, imports, clock.GetUtcNow().UtcDateTime, cancellationToken);
+            var ledger = scope.ServiceProvider.GetRequiredService<TransferLedger>();
+            var reconciliation = await InterruptedTransfers.RecoverAsync(db, store, imports, clock.GetUtcNow().UtcDateTime, cancellationToken, ledger);
             scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(InterruptedTransfers))
                 .LogInformation("{Summary}", reconciliation.Summary);
             await SeedAsync(scope.ServiceProvider, db, cancellationToken);

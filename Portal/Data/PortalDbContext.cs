@@ -17,6 +17,10 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
     public DbSet<ApplicationCredential> ApplicationCredentials => Set<ApplicationCredential>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
 
+    public DbSet<Images.Transfer.TransferReservation> TransferReservations => Set<Images.Transfer.TransferReservation>();
+
+    public DbSet<Coordination.JobLease> JobLeases => Set<Coordination.JobLease>();
+
     /// <summary>The Data Protection key ring, shared by every instance of the portal.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 

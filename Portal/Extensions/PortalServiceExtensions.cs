@@ -11,6 +11,7 @@ using MudBlazor;
 using MudBlazor.Services;
 using Portal.Accounts;
 using Portal.Configuration;
+using Portal.Coordination;
 using Portal.Data;
 using Portal.Identity;
 using Portal.Images;
@@ -42,6 +43,7 @@ public static class PortalServiceExtensions
         var portal = builder.Configuration.GetSection(PortalOptions.Section).Get<PortalOptions>() ?? new PortalOptions();
         AddSignIn(services, portal.SignIn);
         AddForwardedHeaders(services, portal.ForwardedHeaders);
+        services.AddHostedService(sp => sp.GetRequiredService<TransferHeartbeat>());
         services.AddHostedService<UrlImportWorker>();
         services.AddHostedService<IntegrityCheckWorker>();
         services.AddHostedService<Portal.Images.RecentlyDeleted.RecentlyDeletedScrubber>();
@@ -87,6 +89,8 @@ public static class PortalServiceExtensions
         AddApplicationCredentials(services);
         services.AddUrlImport(configuration);
         services.AddSingleton<UrlImportQueue>();
+        services.AddSingleton<PortalInstance>();
+        services.AddSingleton<JobLeases>();
         return services;
     }
 
@@ -168,6 +172,8 @@ public static class PortalServiceExtensions
         services.AddSingleton<IValidator<CreateImageRequest>, CreateImageRequestValidator>();
         services.AddSingleton<ImageEvents>();
         services.AddSingleton<ActiveTransfers>();
+        services.AddSingleton<TransferLedger>();
+        services.AddSingleton<TransferHeartbeat>();
         services.AddSingleton<ImageTransferService>();
         services.AddSingleton<UploadTokens>();
         services.AddSingleton<StorageQuota>();

@@ -24,10 +24,11 @@ public interface IImageStore
     bool Delete(Guid imageId);
 
     /// <summary>
-    /// Removes data that was still being written when the portal stopped (it never became an image's data);
-    /// called at start, when no transfer can be running. Returns how many partial writes were removed.
+    /// Removes data that was still being written when the portal stopped (it never became an image's data); called at
+    /// start, when no transfer of this instance can be running. The writes of <paramref name="stillRunning"/> (transfers
+    /// another instance runs on the same store) are left alone. Returns how many partial writes were removed.
     /// </summary>
-    int RemoveIncompleteWrites();
+    int RemoveIncompleteWrites(IReadOnlySet<Guid>? stillRunning = null);
 }
 
 /// <summary>Data on its way into the store. Disposing without committing discards it.</summary>

@@ -259,10 +259,9 @@ public sealed class RecentlyDeletedServiceTests : IDisposable
         var (image, bytes) = await UploadedAsync(Callers.Alice, "kept-over-restart");
         await Service.DeleteAsync(Callers.Alice, image.Id);
 
-        var imports = new UrlImportQueue(_harness.Get<IOptions<ImportOptions>>());
         await using (var db = _harness.Database.CreateDbContext())
         {
-            var result = await InterruptedTransfers.RecoverAsync(db, _harness.Store, imports, Now, CancellationToken.None);
+            var result = await InterruptedTransfers.RecoverAsync(db, _harness.Store, _harness.Imports, Now, CancellationToken.None, _harness.Get<TransferLedger>());
             Assert.Equal(0, result.PartialFilesRemoved);
             Assert.Equal(0, result.DataMissing);
         }
