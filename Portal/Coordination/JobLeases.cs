@@ -105,5 +105,10 @@ public sealed class JobLeases(
         {
             // The work ended (or the lease was lost).
         }
+        catch (Exception)
+        {
+            // The database cannot be reached to renew: better to stop than to run on beside an instance that took over.
+            await held.CancelAsync();
+        }
     }
 }

@@ -277,7 +277,8 @@ public sealed class RecentlyDeletedServiceTests : IDisposable
     {
         var time = new FakeTimeProvider(_harness.Clock.GetUtcNow());
         var options = Options.Create(new PortalOptions { Images = { ScrubIntervalMinutes = 15 } });
-        using var worker = new RecentlyDeletedScrubber(Service, time, options, NullLogger<RecentlyDeletedScrubber>.Instance);
+        var leases = new Portal.Coordination.JobLeases(_harness.Database, new Portal.Coordination.PortalInstance(), time, options);
+        using var worker = new RecentlyDeletedScrubber(Service, leases, time, options, NullLogger<RecentlyDeletedScrubber>.Instance);
         var (first, _) = await UploadedAsync(Callers.Alice, "first-round");
         await Service.DeleteAsync(Callers.Alice, first.Id);
         _harness.Clock.Advance(TimeSpan.FromHours(25));
