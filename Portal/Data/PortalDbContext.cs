@@ -21,6 +21,8 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
 
     public DbSet<Coordination.JobLease> JobLeases => Set<Coordination.JobLease>();
 
+    public DbSet<ImageChangeRecord> ImageChangeFeed => Set<ImageChangeRecord>();
+
     /// <summary>The Data Protection key ring, shared by every instance of the portal.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 

@@ -44,6 +44,7 @@ public static class PortalServiceExtensions
         AddSignIn(services, portal.SignIn);
         AddForwardedHeaders(services, portal.ForwardedHeaders);
         services.AddHostedService(sp => sp.GetRequiredService<TransferHeartbeat>());
+        services.AddHostedService(sp => sp.GetRequiredService<ImageChangePoller>());
         services.AddHostedService<UrlImportWorker>();
         services.AddHostedService<IntegrityCheckWorker>();
         services.AddHostedService<Portal.Images.RecentlyDeleted.RecentlyDeletedScrubber>();
@@ -78,8 +79,10 @@ public static class PortalServiceExtensions
             dataProtection.ProtectKeysWithCertificate(certificate).UnprotectKeysWithAnyCertificate(certificate);
         }
 
-        services.AddDbContextFactory<PortalDbContext>((sp, options) =>
-            options.UseSqlite(DatabaseInitializer.ConnectionString(sp.GetRequiredService<DataDirectory>().DatabasePath)));
+        services.AddSingleton<ImageChangeFeedInterceptor>();
+        services.AddDbContextFactory<PortalDbContext>((sp, options) => options
+            .UseSqlite(DatabaseInitializer.ConnectionString(sp.GetRequiredService<DataDirectory>().DatabasePath))
+            .AddInterceptors(sp.GetRequiredService<ImageChangeFeedInterceptor>()));
 
         // Identity's stores need a scoped context; the rest of the app creates one per operation from the factory.
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext());
@@ -171,6 +174,7 @@ public static class PortalServiceExtensions
         services.AddSingleton<IValidator<UpdateImageRequest>, UpdateImageRequestValidator>();
         services.AddSingleton<IValidator<CreateImageRequest>, CreateImageRequestValidator>();
         services.AddSingleton<ImageEvents>();
+        services.AddSingleton<ImageChangePoller>();
         services.AddSingleton<ActiveTransfers>();
         services.AddSingleton<TransferLedger>();
         services.AddSingleton<TransferHeartbeat>();

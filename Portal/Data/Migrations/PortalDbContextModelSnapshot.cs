@@ -540,6 +540,41 @@ namespace Portal.Data.Migrations
                     b.ToTable("Images", (string)null);
                 });
 
+            modelBuilder.Entity("Portal.Images.ImageChangeRecord", b =>
+                {
+                    b.Property<long>("Sequence")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("ChangedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("FormerMember")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ImageId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Origin")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PreviousStatus")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PreviousVisibility")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Sequence");
+
+                    b.HasIndex("ChangedAt");
+
+                    b.ToTable("ImageChangeFeed", (string)null);
+                });
+
             modelBuilder.Entity("Portal.Images.Sharing.ImageMember", b =>
                 {
                     b.Property<Guid>("ImageId")
