@@ -84,7 +84,7 @@ public sealed class ChecksumAndCompressionTests(CompressionPortal portal) : ICla
     {
         Assert.Empty(await portal.IncomingFilesSettledAsync());
         Assert.False(File.Exists(Path.Combine(portal.ImagesFolder, id.ToString())));
-        Assert.Equal(0, portal.Services.GetRequiredService<StorageQuota>().InFlightBytes((await portal.CallerAsync(Alice)).AccountId));
+        Assert.Equal(0, await portal.Services.GetRequiredService<StorageQuota>().InFlightBytesAsync((await portal.CallerAsync(Alice)).AccountId));
     }
 
     [Theory]

@@ -1,7 +1,10 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Portal.Configuration;
+using Portal.Data;
 using Portal.Tests.Support;
 
 namespace Portal.Tests.Http;
@@ -41,14 +44,16 @@ public sealed class DataFolderProtectionTests(CertificateProtectedKeysApp app) :
     {
         using var client = await app.SignedInClientAsync("alice@demo.local");
 
-        var key = File.ReadAllText(Assert.Single(Directory.GetFiles(Path.Combine(app.DataFolder, "keys"), "*.xml")));
+        var factory = app.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>();
+        await using var db = await factory.CreateDbContextAsync();
+        var key = Assert.Single(await db.DataProtectionKeys.Select(k => k.Xml).ToListAsync()) ?? "";
         Assert.Contains("<encryptedSecret", key);
         Assert.DoesNotContain("<masterKey", key);
         Assert.DoesNotContain("unencrypted", key);
     }
 
     [Fact]
-    public async Task TheDataFolderAndItsKeysFolderAreTheOwnersOnly()
+    public async Task TheDataFolderAndItsImagesFolderAreTheOwnersOnly()
     {
         using var client = app.CreateBrowserLikeClient();
         using var response = await client.GetAsync("/account/sign-in");
@@ -58,7 +63,6 @@ public sealed class DataFolderProtectionTests(CertificateProtectedKeysApp app) :
         }
 
         Assert.Equal(DataDirectory.PrivateFolderMode, File.GetUnixFileMode(app.DataFolder));
-        Assert.Equal(DataDirectory.PrivateFolderMode, File.GetUnixFileMode(Path.Combine(app.DataFolder, "keys")));
         Assert.Equal(DataDirectory.PrivateFolderMode, File.GetUnixFileMode(Path.Combine(app.DataFolder, "images")));
     }
 }

@@ -38,7 +38,7 @@ public sealed class ImportQueueTests(ImportQueuePortal portal) : IClassFixture<I
         Assert.Equal(RefusalCode.TooMany, refused.Code);
         Assert.Equal("You already have 2 imports waiting; wait for one to finish.", refused.Message);
         Assert.Equal(ImageStatus.Importing, (await portal.ImageAsync(waiting.Id)).Status);
-        Assert.True(queue.IsWaiting(waiting.Id));
+        Assert.True(await queue.IsWaitingAsync(waiting.Id));
         Assert.False(portal.ImageServer.Saw("queue-1"));
 
         // Another account is not held up by Alice's line.
@@ -64,8 +64,8 @@ public sealed class ImportQueueTests(ImportQueuePortal portal) : IClassFixture<I
 
         await images.DeleteAsync(bob, deleted.Id);
 
-        Assert.False(queue.IsWaiting(deleted.Id));
-        Assert.Equal(1, queue.WaitingOf(bob.AccountId));
+        Assert.False(await queue.IsWaitingAsync(deleted.Id));
+        Assert.Equal(1, await queue.WaitingOfAsync(bob.AccountId));
         // The place it held is free again: the line of two has room for one more.
         var tookThePlace = await portal.CreateFromUrlAsync("bob@demo.local", "took-the-place", portal.ImageServer.Url("/file?probe=took-the-place"));
 
@@ -74,6 +74,6 @@ public sealed class ImportQueueTests(ImportQueuePortal portal) : IClassFixture<I
         Assert.Equal(ImageStatus.Active, (await portal.WaitForStatusAsync(tookThePlace.Id, ImageStatus.Active)).Status);
         Assert.Equal(ImageStatus.Deleted, (await portal.ImageAsync(deleted.Id)).Status);
         Assert.False(portal.ImageServer.Saw("deleted-in-line"));
-        Assert.Equal(0, queue.WaitingOf(bob.AccountId));
+        Assert.Equal(0, await queue.WaitingOfAsync(bob.AccountId));
     }
 }

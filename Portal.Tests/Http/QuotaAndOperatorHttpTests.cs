@@ -90,7 +90,7 @@ public sealed class QuotaAndOperatorHttpTests(QuotaPortal portal) : IClassFixtur
 
         var firstUpload = client.SendAsync(KestrelPortal.UploadRequest(first.Id, firstToken, firstContent));
         var account = (await portal.CallerAsync("operator@demo.local")).AccountId;
-        await Eventually.TrueAsync(() => portal.Services.GetRequiredService<StorageQuota>().InFlightBytes(account) >= half);
+        await Eventually.TrueAsync(async () => await portal.Services.GetRequiredService<StorageQuota>().InFlightBytesAsync(account) >= half);
         using (var secondResponse = await client.SendAsync(KestrelPortal.UploadRequest(second.Id, secondToken, new GeneratedContent(half))))
         {
             Assert.Equal(HttpStatusCode.RequestEntityTooLarge, secondResponse.StatusCode);

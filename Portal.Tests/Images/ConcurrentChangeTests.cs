@@ -65,11 +65,11 @@ public sealed class ConcurrentChangeTests : IDisposable
         var quota = await _harness.Quota.QuotaOfAsync(account, CancellationToken.None) ?? throw new InvalidOperationException("no quota");
         var stored = await _harness.Quota.StoredBytesAsync(account, CancellationToken.None);
         var room = quota - stored;
-        var refusal = Record.Exception(() => probe.Claim(room + 1));
+        var refusal = await Record.ExceptionAsync(() => probe.ClaimAsync(room + 1, CancellationToken.None));
         Assert.True(refusal is not null, $"{round}: the quota ledger counts fewer bytes than the {stored} stored (released twice?)");
-        var claimed = Record.Exception(() => probe.Claim(room));
+        var claimed = await Record.ExceptionAsync(() => probe.ClaimAsync(room, CancellationToken.None));
         Assert.True(claimed is null, $"{round}: the quota ledger counts more bytes than the {stored} stored");
-        probe.Claim(0);
+        await probe.ClaimAsync(0, CancellationToken.None);
     }
 
     private void Tally(string race, IEnumerable<string> winners) =>
@@ -120,7 +120,7 @@ public sealed class ConcurrentChangeTests : IDisposable
         }
 
         // Opened after the images exist and kept open: the ledger must follow the deletions on its own from here.
-        using var probe = await _harness.Quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None);
+        await using var probe = await _harness.Quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None);
         for (var round = 0; round < Rounds; round++)
         {
             var image = images[round];
@@ -180,7 +180,7 @@ public sealed class ConcurrentChangeTests : IDisposable
     [Fact]
     public async Task TwoUploadsToOneQueuedImageStoreOneWholeFileOnce()
     {
-        using var probe = await _harness.Quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None);
+        await using var probe = await _harness.Quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None);
         var winners = new List<string>();
         for (var round = 0; round < 15; round++)
         {

@@ -56,7 +56,7 @@ public sealed class ImageDataReceiverTests
         public List<long> Reported { get; } = [];
         public MemoryStream Observed { get; } = new();
 
-        public void Accept(long total)
+        public ValueTask AcceptAsync(long total, CancellationToken cancellationToken)
         {
             if (total > RefuseAbove)
             {
@@ -64,6 +64,7 @@ public sealed class ImageDataReceiverTests
             }
 
             Accepted.Add(total);
+            return ValueTask.CompletedTask;
         }
 
         public void Observe(ReadOnlyMemory<byte> chunk) => Observed.Write(chunk.Span);

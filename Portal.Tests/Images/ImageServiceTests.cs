@@ -293,8 +293,8 @@ public sealed class ImageServiceTests : IDisposable
 
         Assert.Equal(ImageStatus.Importing, image.Status);
         Assert.Equal("https://cloud.example.com/image.qcow2", image.ImportUrl);
-        Assert.True(_harness.Imports.TryTake(out var queued));
-        Assert.Equal(image.Id, queued.ImageId);
+        var queued = await _harness.Imports.TryTakeAsync(CancellationToken.None);
+        Assert.Equal(image.Id, queued?.ImageId);
     }
 
     [Fact]
@@ -352,14 +352,15 @@ public sealed class ImageServiceTests : IDisposable
         {
             Name = "retry", Source = ImageSource.Url, ImageUrl = "https://cloud.example.com/a.img", DiskFormat = DiskFormat.Raw,
         });
-        _harness.Imports.TryTake(out _);
+        var first = await _harness.Imports.TryTakeAsync(CancellationToken.None);
         await _harness.Transfers.AbandonAsync(image.Id, "The server had a problem (HTTP 503). Try again later.");
+        await _harness.Imports.FinishedAsync(first!);
 
         var retried = await Service.RetryImportAsync(Callers.Alice, image.Id);
 
         Assert.Equal(ImageStatus.Importing, retried.Status);
         Assert.Null(retried.StatusReason);
-        Assert.True(_harness.Imports.TryTake(out var queued));
-        Assert.Equal(image.Id, queued.ImageId);
+        var queued = await _harness.Imports.TryTakeAsync(CancellationToken.None);
+        Assert.Equal(image.Id, queued?.ImageId);
     }
 }

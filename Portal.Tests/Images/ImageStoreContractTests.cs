@@ -130,11 +130,11 @@ public abstract class ImageStoreContractTests : IAsyncLifetime
         await Eventually.TrueAsync(async () => await IncompleteWritesAsync() == 1);
 
         var restarted = await OpenStoreAsync();
-        Assert.Equal(1, await restarted.RemoveIncompleteWritesAsync(None));
+        Assert.Equal(1, await restarted.RemoveIncompleteWritesAsync(null, None));
 
         Assert.Equal(0, await IncompleteWritesAsync());
         Assert.False(await restarted.ExistsAsync(id, None));
-        Assert.Equal(0, await restarted.RemoveIncompleteWritesAsync(None));
+        Assert.Equal(0, await restarted.RemoveIncompleteWritesAsync(null, None));
     }
 
     [Fact]

@@ -45,5 +45,5 @@ public sealed class CountingImageStore(IImageStore inner) : IImageStore
     public Task<bool> ExistsAsync(Guid imageId, CancellationToken cancellationToken) => inner.ExistsAsync(imageId, cancellationToken);
     public Task<long?> LengthOfAsync(Guid imageId, CancellationToken cancellationToken) => inner.LengthOfAsync(imageId, cancellationToken);
     public Task<bool> DeleteAsync(Guid imageId, CancellationToken cancellationToken) => inner.DeleteAsync(imageId, cancellationToken);
-    public Task<int> RemoveIncompleteWritesAsync(CancellationToken cancellationToken) => inner.RemoveIncompleteWritesAsync(cancellationToken);
+    public Task<int> RemoveIncompleteWritesAsync(IReadOnlySet<Guid>? stillRunning, CancellationToken cancellationToken) => inner.RemoveIncompleteWritesAsync(stillRunning, cancellationToken);
 }

@@ -27,7 +27,24 @@ public sealed class ImageServiceHarness : IDisposable
 
     /// <summary>A harness with a service provider of its own; <paramref name="settings"/> are more configuration keys (e.g. "Portal:Import:AllowLoopback").</summary>
     public ImageServiceHarness(Action<PortalOptions>? configure = null, IReadOnlyDictionary<string, string?>? settings = null)
+        : this(database: null, clock: null, configure, settings)
     {
+    }
+
+    /// <summary>
+    /// A second portal instance on the database and store of <paramref name="first"/>, with the same clock but services
+    /// of its own (its own instance id, in-process events, transfers): what two processes behind a load balancer share.
+    /// </summary>
+    public ImageServiceHarness(ImageServiceHarness first, Action<PortalOptions>? configure = null, IReadOnlyDictionary<string, string?>? settings = null)
+        : this(first.Database, first.Clock, configure, settings)
+    {
+    }
+
+    private ImageServiceHarness(TestDatabase? database, FakeClock? clock, Action<PortalOptions>? configure, IReadOnlyDictionary<string, string?>? settings)
+    {
+        _ownsDatabase = database is null;
+        Database = database ?? new TestDatabase();
+        Clock = clock ?? new FakeClock();
         var services = new ServiceCollection();
         Register(services, configure, settings);
         _ownProvider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
@@ -40,12 +57,16 @@ public sealed class ImageServiceHarness : IDisposable
     /// </summary>
     public ImageServiceHarness(IServiceCollection services, IServiceProvider provider, Action<PortalOptions>? configure = null)
     {
+        Database = new TestDatabase();
+        Clock = new FakeClock();
         Register(services, configure);
         _services = provider;
     }
 
-    public TestDatabase Database { get; } = new();
-    public FakeClock Clock { get; } = new();
+    private readonly bool _ownsDatabase = true;
+
+    public TestDatabase Database { get; }
+    public FakeClock Clock { get; }
 
     public IImageStore Store => Get<IImageStore>();
     public ImageService Service => Get<ImageService>();
@@ -133,6 +154,9 @@ public sealed class ImageServiceHarness : IDisposable
     public void Dispose()
     {
         _ownProvider?.Dispose();
-        Database.Dispose();
+        if (_ownsDatabase)
+        {
+            Database.Dispose();
+        }
     }
 }

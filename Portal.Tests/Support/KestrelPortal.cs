@@ -16,6 +16,13 @@ public class KestrelPortal : PortalAppFactory, IAsyncLifetime
     private readonly Dictionary<string, string> _settings = [];
 
     public KestrelPortal()
+        : this(sharedDataFolder: null)
+    {
+    }
+
+    /// <summary>A portal on a data folder another instance shares (see <see cref="PortalPair"/>).</summary>
+    internal KestrelPortal(string? sharedDataFolder)
+        : base(sharedDataFolder)
     {
         UseKestrel(0);
     }

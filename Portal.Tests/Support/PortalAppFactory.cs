@@ -18,7 +18,21 @@ public class PortalAppFactory : WebApplicationFactory<Program>
 
     private PostgresDatabase? _postgres;
 
-    public string DataFolder { get; } = Directory.CreateTempSubdirectory("portal-app-").FullName;
+    private readonly bool _ownsDataFolder;
+
+    public PortalAppFactory()
+        : this(sharedDataFolder: null)
+    {
+    }
+
+    /// <summary>A portal on <paramref name="sharedDataFolder"/> (database and image folder), which another instance may share; a folder of its own when null.</summary>
+    protected PortalAppFactory(string? sharedDataFolder)
+    {
+        _ownsDataFolder = sharedDataFolder is null;
+        DataFolder = sharedDataFolder ?? Directory.CreateTempSubdirectory("portal-app-").FullName;
+    }
+
+    public string DataFolder { get; }
 
     /// <summary>The app's PostgreSQL database when the run uses PostgreSQL (null with SQLite: portal.db in <see cref="DataFolder"/>).</summary>
     public string? PostgresConnectionString => _postgres?.ConnectionString;
@@ -99,6 +113,12 @@ public class PortalAppFactory : WebApplicationFactory<Program>
         SqliteConnection.ClearAllPools();
         _postgres?.Dispose();
         _postgres = null;
+
+        if (!_ownsDataFolder)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(DataFolder, recursive: true);

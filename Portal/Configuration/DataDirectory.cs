@@ -12,7 +12,6 @@ public sealed class DataDirectory
         {
             CreatePrivate(Root);
             CreatePrivate(ImagesPath);
-            CreatePrivate(KeysPath);
             var probe = Path.Combine(Root, $".write-test-{Guid.NewGuid():N}");
             File.WriteAllText(probe, "ok");
             File.Delete(probe);
@@ -24,7 +23,7 @@ public sealed class DataDirectory
         }
     }
 
-    /// <summary>Owner-only on Unix (0700): database, keys and customers' images are nobody else's on the host.</summary>
+    /// <summary>Owner-only on Unix (0700): database and customers' images are nobody else's on the host.</summary>
     public const UnixFileMode PrivateFolderMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
     /// <summary>Owner-only on Unix (0600), whatever the process umask says.</summary>
@@ -49,5 +48,6 @@ public sealed class DataDirectory
 
     public string ImagesPath => Path.Combine(Root, "images");
 
+    /// <summary>Where older versions kept the Data Protection keys (now in the database); read once at start to adopt them.</summary>
     public string KeysPath => Path.Combine(Root, "keys");
 }

@@ -34,6 +34,8 @@ public sealed class PortalOptions
     public IntegrityOptions Integrity { get; set; } = new();
 
     public ImageStoreOptions ImageStore { get; set; } = new();
+
+    public InstanceOptions Instances { get; set; } = new();
 }
 
 public enum ImageStoreKind
@@ -116,6 +118,22 @@ public sealed class DatabaseOptions
 
     /// <summary>The Npgsql connection string (PostgreSql only): <c>Host=…;Port=5432;Database=portal;Username=portal;Password=…</c>.</summary>
     public string? ConnectionString { get; set; }
+}
+
+/// <summary>How several portal instances on one database keep each other informed (Portal:Instances).</summary>
+public sealed class InstanceOptions
+{
+    /// <summary>How long a running transfer's or a background job's claim holds without being renewed: after an instance dies, its claims pass to the others this long later.</summary>
+    public int LeaseSeconds { get; set; } = 60;
+
+    /// <summary>How often an instance renews its claims and looks for cancel requests of its transfers.</summary>
+    public int HeartbeatSeconds { get; set; } = 5;
+
+    /// <summary>How often an instance reads the changes the other instances saved, for its open pages.</summary>
+    public int ChangePollMilliseconds { get; set; } = 1000;
+
+    /// <summary>How long saved changes stay in the change feed (an instance that falls further behind reloads its pages' data anyway).</summary>
+    public int ChangeFeedRetentionMinutes { get; set; } = 10;
 }
 
 /// <summary>The background job that re-hashes stored image data to notice bit rot.</summary>

@@ -51,6 +51,15 @@ public sealed class PortalOptionsValidator : AbstractValidator<PortalOptions>, I
             .InclusiveBetween(0, 1_000_000).WithMessage("Portal:Storage:FreeSpaceReserveGb must be 0 or a positive number of GB.");
         RuleFor(o => o.Images.TransferIdleTimeoutSeconds)
             .InclusiveBetween(1, 86_400).WithMessage("Portal:Images:TransferIdleTimeoutSeconds must be between 1 and 86400 seconds.");
+        RuleFor(o => o.Instances.HeartbeatSeconds)
+            .InclusiveBetween(1, 3600).WithMessage("Portal:Instances:HeartbeatSeconds must be between 1 and 3600.");
+        RuleFor(o => o.Instances.LeaseSeconds)
+            .Must((o, lease) => lease >= 3 * o.Instances.HeartbeatSeconds && lease <= 86_400)
+            .WithMessage("Portal:Instances:LeaseSeconds must be at least three heartbeats (Portal:Instances:HeartbeatSeconds) and at most a day.");
+        RuleFor(o => o.Instances.ChangePollMilliseconds)
+            .InclusiveBetween(50, 60_000).WithMessage("Portal:Instances:ChangePollMilliseconds must be between 50 and 60000.");
+        RuleFor(o => o.Instances.ChangeFeedRetentionMinutes)
+            .InclusiveBetween(1, 10_080).WithMessage("Portal:Instances:ChangeFeedRetentionMinutes must be between 1 and 10080.");
         RuleFor(o => o.Images.MaxConcurrentUploadsPerAccount)
             .InclusiveBetween(1, 1000).WithMessage("Portal:Images:MaxConcurrentUploadsPerAccount must be between 1 and 1000.");
         RuleFor(o => o.Images.MinTransferBytesPerSecond)

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Portal.Accounts;
@@ -31,10 +32,12 @@ public static class DatabaseInitializer
             }
 
             await db.Database.MigrateAsync(cancellationToken);
+            await AdoptKeysFromDataFolderAsync(db, scope.ServiceProvider.GetRequiredService<DataDirectory>(), cancellationToken);
             var clock = scope.ServiceProvider.GetRequiredService<TimeProvider>();
             var store = scope.ServiceProvider.GetRequiredService<IImageStore>();
             var imports = scope.ServiceProvider.GetRequiredService<UrlImportQueue>();
-            var reconciliation = await InterruptedTransfers.RecoverAsync(db, store, imports, clock.GetUtcNow().UtcDateTime, cancellationToken);
+            var ledger = scope.ServiceProvider.GetRequiredService<TransferLedger>();
+            var reconciliation = await InterruptedTransfers.RecoverAsync(db, store, imports, clock.GetUtcNow().UtcDateTime, cancellationToken, ledger);
             scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(InterruptedTransfers))
                 .LogInformation("{Summary}", reconciliation.Summary);
             await SeedAsync(scope.ServiceProvider, db, cancellationToken);
@@ -43,6 +46,29 @@ public static class DatabaseInitializer
         {
             await db.Database.CloseConnectionAsync();
         }
+    }
+
+    /// <summary>
+    /// Before the keys lived in the database they were files in the data folder's keys/: a portal upgraded in place takes
+    /// them over once, so that nobody is signed out and no upload token goes stale.
+    /// </summary>
+    private static async Task AdoptKeysFromDataFolderAsync(PortalDbContext db, DataDirectory data, CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(data.KeysPath) || await db.DataProtectionKeys.AnyAsync(cancellationToken))
+        {
+            return;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(data.KeysPath, "*.xml"))
+        {
+            db.DataProtectionKeys.Add(new DataProtectionKey
+            {
+                FriendlyName = Path.GetFileNameWithoutExtension(file),
+                Xml = await File.ReadAllTextAsync(file, cancellationToken),
+            });
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
     }
 
     /// <summary>The platform account and operator role always; demo users and the demo catalog when configured.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -14,7 +15,7 @@ namespace Portal.Data;
 /// app creates <see cref="PostgreSqlPortalDbContext"/> instead (same model, its own migrations), still handed out as a
 /// PortalDbContext: see <see cref="Create"/>.
 /// </summary>
-public class PortalDbContext : IdentityDbContext<PortalUser>
+public class PortalDbContext : IdentityDbContext<PortalUser>, IDataProtectionKeyContext
 {
     public PortalDbContext(DbContextOptions<PortalDbContext> options)
         : base(options)
@@ -33,6 +34,15 @@ public class PortalDbContext : IdentityDbContext<PortalUser>
     public DbSet<Account> Accounts => Set<Account>();
     public DbSet<ApplicationCredential> ApplicationCredentials => Set<ApplicationCredential>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+
+    public DbSet<Images.Transfer.TransferReservation> TransferReservations => Set<Images.Transfer.TransferReservation>();
+
+    public DbSet<Coordination.JobLease> JobLeases => Set<Coordination.JobLease>();
+
+    public DbSet<ImageChangeRecord> ImageChangeFeed => Set<ImageChangeRecord>();
+
+    /// <summary>The Data Protection key ring, shared by every instance of the portal.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {

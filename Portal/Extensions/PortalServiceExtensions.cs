@@ -3,8 +3,6 @@ using System.Security.Cryptography.X509Certificates;
 using FluentValidation;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -13,6 +11,7 @@ using MudBlazor;
 using MudBlazor.Services;
 using Portal.Accounts;
 using Portal.Configuration;
+using Portal.Coordination;
 using Portal.Data;
 using Portal.Identity;
 using Portal.Images;
@@ -44,6 +43,8 @@ public static class PortalServiceExtensions
         var portal = builder.Configuration.GetSection(PortalOptions.Section).Get<PortalOptions>() ?? new PortalOptions();
         AddSignIn(services, portal.SignIn);
         AddForwardedHeaders(services, portal.ForwardedHeaders);
+        services.AddHostedService(sp => sp.GetRequiredService<TransferHeartbeat>());
+        services.AddHostedService(sp => sp.GetRequiredService<ImageChangePoller>());
         services.AddHostedService<UrlImportWorker>();
         services.AddHostedService<IntegrityCheckWorker>();
         services.AddHostedService<Portal.Images.RecentlyDeleted.RecentlyDeletedScrubber>();
@@ -65,14 +66,11 @@ public static class PortalServiceExtensions
         services.AddSingleton<DataDirectory>();
         services.AddSingleton(TimeProvider.System);
 
-        // Keys that protect sign-in cookies, antiforgery and upload tokens survive restarts; several instances must share them.
-        var dataProtection = services.AddDataProtection().SetApplicationName("Portal");
-        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(options =>
-            options.XmlRepository = new FileSystemXmlRepository(
-                new DirectoryInfo(sp.GetRequiredService<DataDirectory>().KeysPath),
-                sp.GetRequiredService<ILoggerFactory>())));
+        // Keys that protect sign-in cookies, antiforgery and upload tokens survive restarts and live in the database, so
+        // that every instance of the portal reads the same key ring: a cookie one instance issued is good on the others.
+        var dataProtection = services.AddDataProtection().SetApplicationName("Portal").PersistKeysToDbContext<PortalDbContext>();
 
-        // Without a certificate the keys lie in the data folder in plain XML (hence Data Protection's warning at start):
+        // Without a certificate the keys lie in the database in plain XML (hence Data Protection's warning at start):
         // whoever can read that folder can forge sign-in cookies and upload tokens.
         var keyProtection = configuration.GetSection(PortalOptions.Section).Get<PortalOptions>()?.DataProtection ?? new DataProtectionSettings();
         if (!string.IsNullOrEmpty(keyProtection.CertificatePath))
@@ -81,11 +79,13 @@ public static class PortalServiceExtensions
             dataProtection.ProtectKeysWithCertificate(certificate).UnprotectKeysWithAnyCertificate(certificate);
         }
 
+        services.AddSingleton<ImageChangeFeedInterceptor>();
         services.AddDbContextFactory<PortalDbContext, PortalDbContextFactory>((sp, options) =>
         {
             var database = sp.GetRequiredService<IOptions<PortalOptions>>().Value.Database;
             PortalDatabase.Configure((DbContextOptionsBuilder<PortalDbContext>)options, database.Provider,
                 PortalDatabase.ConnectionString(database, sp.GetRequiredService<DataDirectory>()));
+            options.AddInterceptors(sp.GetRequiredService<ImageChangeFeedInterceptor>());
         });
 
         // Identity's stores need a scoped context; the rest of the app creates one per operation from the factory.
@@ -96,6 +96,8 @@ public static class PortalServiceExtensions
         AddApplicationCredentials(services);
         services.AddUrlImport(configuration);
         services.AddSingleton<UrlImportQueue>();
+        services.AddSingleton<PortalInstance>();
+        services.AddSingleton<JobLeases>();
         return services;
     }
 
@@ -179,7 +181,10 @@ public static class PortalServiceExtensions
         services.AddSingleton<IValidator<UpdateImageRequest>, UpdateImageRequestValidator>();
         services.AddSingleton<IValidator<CreateImageRequest>, CreateImageRequestValidator>();
         services.AddSingleton<ImageEvents>();
+        services.AddSingleton<ImageChangePoller>();
         services.AddSingleton<ActiveTransfers>();
+        services.AddSingleton<TransferLedger>();
+        services.AddSingleton<TransferHeartbeat>();
         services.AddSingleton<ImageTransferService>();
         services.AddSingleton<UploadTokens>();
         services.AddSingleton<StorageQuota>();

@@ -30,10 +30,11 @@ public interface IImageStore
     Task<bool> DeleteAsync(Guid imageId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Removes data that was still being written when the portal stopped (it never became an image's data);
-    /// called at start, when no transfer can be running. Returns how many partial writes were removed.
+    /// Removes data that was still being written when the portal stopped (it never became an image's data); called at
+    /// start, when no transfer of this instance can be running. The writes of <paramref name="stillRunning"/> (transfers
+    /// another instance runs on the same store) are left alone. Returns how many partial writes were removed.
     /// </summary>
-    Task<int> RemoveIncompleteWritesAsync(CancellationToken cancellationToken);
+    Task<int> RemoveIncompleteWritesAsync(IReadOnlySet<Guid>? stillRunning, CancellationToken cancellationToken);
 }
 
 /// <summary>Data on its way into the store. Disposing without committing discards it.</summary>

@@ -156,6 +156,23 @@ public sealed class Image
         return copy;
     }
 
+    /// <summary>
+    /// A copy of the image as another instance's change found it, for who could see it before: its status and visibility
+    /// then, and a member whose share was taken away then.
+    /// </summary>
+    internal Image AsBefore(ImageStatus status, ImageVisibility visibility, Guid? formerMember)
+    {
+        var copy = Snapshot();
+        copy.Status = status;
+        copy.Visibility = visibility;
+        if (formerMember is { } member && copy._members.All(m => m.MemberId != member))
+        {
+            copy._members.Add(ImageMember.Former(Id, member));
+        }
+
+        return copy;
+    }
+
     /// <summary>The most accounts one image can be shared with (Glance's default image_member_quota).</summary>
     public const int MaxMembers = 128;
 

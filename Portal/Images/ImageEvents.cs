@@ -31,8 +31,9 @@ public sealed record ImageChange(Image Image, Image? Before = null, TransferProg
 }
 
 /// <summary>
-/// In-process notifications so that every open page of an account updates by itself while an upload or
-/// import runs and when it ends. (Several portal instances would need a shared backplane instead.)
+/// In-process notifications so that every open page of an account updates by itself while an upload or import runs and
+/// when it ends. Changes saved by other instances arrive through <see cref="ImageChangePoller"/>; a transfer's progress
+/// (bytes so far) is told only to the pages of the instance that receives the data.
 /// </summary>
 public sealed class ImageEvents(ILogger<ImageEvents> logger)
 {

@@ -24,7 +24,7 @@ public sealed class ImageService(
     ImageEvents events,
     UrlImportQueue imports,
     ActiveTransfers transfers,
-    StorageQuota quota,
+    TransferLedger ledger,
     ImportUrlPolicy urlPolicy,
     IOptions<PortalOptions> options,
     ILogger<ImageService> logger)
@@ -180,7 +180,7 @@ public sealed class ImageService(
         image.ExpectData(ExpectedChecksum.Parse(request.ExpectedChecksum, out _), decompress: request.Source != ImageSource.Later || request.Decompress);
         if (request.Source == ImageSource.Url)
         {
-            imports.DecideEnqueue(image.Owner).ThrowIfRefused();
+            (await imports.DecideEnqueueAsync(image.Owner, cancellationToken)).ThrowIfRefused();
             image.BeginImport(caller, request.ImageUrl!.Trim(), Now);
         }
 
@@ -202,7 +202,7 @@ public sealed class ImageService(
         logger.LogInformation("Image {ImageId} created by {User} from {Source}", image.Id, caller.Email, request.Source);
         if (request.Source == ImageSource.Url)
         {
-            imports.Enqueue(image.Id, image.Owner);
+            imports.Wake();
         }
 
         return image;
@@ -227,17 +227,25 @@ public sealed class ImageService(
             throw new ImageRuleException(Rules.RefusalCode.Invalid, checksumError);
         }
 
+        var line = await imports.DecideEnqueueAsync(await OwnerOfAsync(id, cancellationToken), cancellationToken);
         var image = await ChangeAsync(caller, id, expectedVersion: null, image =>
         {
             image.Enforce(ImageAction.Upload, caller);
-            imports.DecideEnqueue(image.Owner).ThrowIfRefused();
+            line.ThrowIfRefused();
             image.BeginImport(caller, url!.Trim(), Now);
 
             // web-download decompresses by the same rule as the form; the method's checksum wins over the image's own.
             image.ExpectData(checksum ?? ExpectedChecksum.FromStored(image.ExpectedDataChecksum), decompress: true);
         }, cancellationToken, ImageActivityKind.ImportStarted);
-        imports.Enqueue(image.Id, image.Owner);
+        imports.Wake();
         return image;
+    }
+
+    /// <summary>The owner of an image, to ask its import line before the change; an empty id when there is no such image (the change then says so).</summary>
+    private async Task<Guid> OwnerOfAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Images.Where(i => i.Id == id).Select(i => i.Owner).SingleOrDefaultAsync(cancellationToken);
     }
 
     /// <summary>
@@ -299,12 +307,13 @@ public sealed class ImageService(
     /// <summary>Imports again from the image's URL after an import that can be retried stopped.</summary>
     public async Task<Image> RetryImportAsync(Caller caller, Guid id, CancellationToken cancellationToken = default)
     {
+        var line = await imports.DecideEnqueueAsync(await OwnerOfAsync(id, cancellationToken), cancellationToken);
         var image = await ChangeAsync(caller, id, expectedVersion: null, image =>
         {
-            imports.DecideEnqueue(image.Owner).ThrowIfRefused();
+            line.ThrowIfRefused();
             image.RetryImport(caller, Now);
         }, cancellationToken, ImageActivityKind.ImportStarted);
-        imports.Enqueue(image.Id, image.Owner);
+        imports.Wake();
         return image;
     }
 
@@ -313,12 +322,11 @@ public sealed class ImageService(
     {
         var image = await GetAsync(caller, id, cancellationToken);
         image.Enforce(ImageAction.CancelImport, caller);
-        if (!transfers.Cancel(id, caller))
+        if (!transfers.Cancel(id, caller) && !await ledger.RequestCancelAsync(id, caller, cancellationToken))
         {
-            // Still waiting for its turn: nothing runs to stop, so put it back here.
+            // Still waiting for its turn: nothing runs to stop, so put it back here (which takes it out of the line).
             await ChangeAsync(caller, id, expectedVersion: null, i => i.AbandonTransfer(ImageTransferService.ImportCancelledReason, Now),
                 cancellationToken, ImageActivityKind.ImportCancelled);
-            imports.Remove(id);
         }
     }
 
@@ -399,9 +407,9 @@ public sealed class ImageService(
             image.Delete(caller, Now, RestoreWindow);
         }, cancellationToken, ImageActivityKind.Deleted);
 
-        // Data still streaming in has nothing to belong to any more, and an import still in line gives up its place.
-        transfers.Cancel(id);
-        imports.Remove(id);
+        // Data still streaming in (here or on another instance) has nothing to belong to any more, and an import still in
+        // line gives up its place.
+        await CancelTransferAsync(id);
         if (deleted.Status == ImageStatus.Deleted)
         {
             await RemoveDataAsync(before!, deleted);
@@ -435,8 +443,7 @@ public sealed class ImageService(
             image.DeletePermanently(caller, Now);
         }, cancellationToken, ImageActivityKind.DeletedPermanently);
 
-        transfers.Cancel(id);
-        imports.Remove(id);
+        await CancelTransferAsync(id);
         await RemoveDataAsync(before!, deleted);
         logger.LogInformation("Image {ImageId} deleted permanently by {User}", id, caller.Email);
         return deleted;
@@ -496,17 +503,21 @@ public sealed class ImageService(
         return removed;
     }
 
+    /// <summary>Stops the image's transfer, whichever instance runs it.</summary>
+    private async Task CancelTransferAsync(Guid id)
+    {
+        if (!transfers.Cancel(id))
+        {
+            await ledger.RequestCancelAsync(id, by: null, CancellationToken.None);
+        }
+    }
+
     /// <summary>
-    /// After the row was marked deleted: frees the quota the data held and removes it from the store. The row is marked
+    /// After the row was marked deleted (which frees the quota its data held): removes the data from the store. The row is marked
     /// first, so a crash in between leaves an orphan file to reclaim, never a live row without data.
     /// </summary>
     private async Task RemoveDataAsync(Image before, Image deleted)
     {
-        if (before is { Size: { } size } && before.OccupiesStorage())
-        {
-            quota.Released(deleted.Owner, size);
-        }
-
         try
         {
             // The row already says deleted: the data goes whether or not the caller is still waiting.

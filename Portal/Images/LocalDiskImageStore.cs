@@ -42,11 +42,17 @@ public sealed class LocalDiskImageStore : IImageStore
     /// <summary>Data still being written: a crash leaves it here, never under an image's name.</summary>
     public IEnumerable<string> IncomingFiles() => Directory.EnumerateFiles(_incoming);
 
-    public Task<int> RemoveIncompleteWritesAsync(CancellationToken cancellationToken)
+    public Task<int> RemoveIncompleteWritesAsync(IReadOnlySet<Guid>? stillRunning, CancellationToken cancellationToken)
     {
         var removed = 0;
         foreach (var partial in IncomingFiles())
         {
+            // Partial files are named "{image id}.{write}.partial".
+            if (stillRunning is not null && Guid.TryParse(Path.GetFileName(partial).Split('.')[0], out var imageId) && stillRunning.Contains(imageId))
+            {
+                continue;
+            }
+
             File.Delete(partial);
             removed++;
         }

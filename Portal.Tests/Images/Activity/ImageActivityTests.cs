@@ -145,7 +145,7 @@ public sealed class ImageActivityTests : IClassFixture<LoopbackImageServer>, IDi
     public async Task OneUploadTooManyIsRecordedAsRefusedAndTheImageStaysQueued()
     {
         var image = await CreateAsync();
-        using var running = _harness.ActiveTransfers.TakeUploadSlot(Callers.AliceAccount, 1);
+        await _harness.Get<TransferLedger>().BeginAsync(Guid.NewGuid(), Callers.AliceAccount, TransferKind.Upload, null, null, CancellationToken.None);
 
         var refused = await Assert.ThrowsAsync<RefusedException>(() => UploadAsync(image.Id, new byte[512]));
 
@@ -459,6 +459,9 @@ public sealed class ImageActivityTests : IClassFixture<LoopbackImageServer>, IDi
         {
             Name = "importing", Source = ImageSource.Url, ImageUrl = _server.Url("/file"), DiskFormat = DiskFormat.Raw,
         });
+
+        // The import worker had taken the import from the line when the portal stopped.
+        Assert.Equal(importing.Id, (await _harness.Imports.TryTakeAsync(CancellationToken.None))?.ImageId);
         var gone = await _harness.AddImageAsync(Callers.Alice, "gone");
         File.Delete(Path.Combine(_harness.Database.ImagesFolder, gone.Id.ToString("D")));
         _harness.Clock.Advance(TimeSpan.FromMinutes(10));
@@ -491,8 +494,7 @@ public sealed class ImageActivityTests : IClassFixture<LoopbackImageServer>, IDi
     private async Task StartAsync()
     {
         await using var db = _harness.Database.CreateDbContext();
-        var imports = new UrlImportQueue(_harness.Get<IOptions<ImportOptions>>());
-        await InterruptedTransfers.RecoverAsync(db, _harness.Store, imports, Now, CancellationToken.None);
+        await InterruptedTransfers.RecoverAsync(db, _harness.Store, _harness.Imports, Now, CancellationToken.None, _harness.Get<TransferLedger>());
     }
 
     [Fact]

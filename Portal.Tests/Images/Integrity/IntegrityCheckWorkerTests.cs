@@ -36,7 +36,8 @@ public sealed class IntegrityCheckWorkerTests : IDisposable
         var options = Options.Create(new PortalOptions { Integrity = { IntervalHours = intervalHours, MaxBytesPerSecond = 1_000_000 } });
         var checker = new ImageIntegrityChecker(
             _harness.Database, _harness.Store, _time, _harness.Events, options, NullLogger<ImageIntegrityChecker>.Instance);
-        return new IntegrityCheckWorker(checker, Requests, _time, options, NullLogger<IntegrityCheckWorker>.Instance);
+        var leases = new Portal.Coordination.JobLeases(_harness.Database, new Portal.Coordination.PortalInstance(), _time, options);
+        return new IntegrityCheckWorker(checker, leases, Requests, _time, options, NullLogger<IntegrityCheckWorker>.Instance);
     }
 
     private async Task<Image> StoredAsync(Guid id)

@@ -259,10 +259,9 @@ public sealed class RecentlyDeletedServiceTests : IDisposable
         var (image, bytes) = await UploadedAsync(Callers.Alice, "kept-over-restart");
         await Service.DeleteAsync(Callers.Alice, image.Id);
 
-        var imports = new UrlImportQueue(_harness.Get<IOptions<ImportOptions>>());
         await using (var db = _harness.Database.CreateDbContext())
         {
-            var result = await InterruptedTransfers.RecoverAsync(db, _harness.Store, imports, Now, CancellationToken.None);
+            var result = await InterruptedTransfers.RecoverAsync(db, _harness.Store, _harness.Imports, Now, CancellationToken.None, _harness.Get<TransferLedger>());
             Assert.Equal(0, result.PartialFilesRemoved);
             Assert.Equal(0, result.DataMissing);
         }
@@ -278,7 +277,8 @@ public sealed class RecentlyDeletedServiceTests : IDisposable
     {
         var time = new FakeTimeProvider(_harness.Clock.GetUtcNow());
         var options = Options.Create(new PortalOptions { Images = { ScrubIntervalMinutes = 15 } });
-        using var worker = new RecentlyDeletedScrubber(Service, time, options, NullLogger<RecentlyDeletedScrubber>.Instance);
+        var leases = new Portal.Coordination.JobLeases(_harness.Database, new Portal.Coordination.PortalInstance(), time, options);
+        using var worker = new RecentlyDeletedScrubber(Service, leases, time, options, NullLogger<RecentlyDeletedScrubber>.Instance);
         var (first, _) = await UploadedAsync(Callers.Alice, "first-round");
         await Service.DeleteAsync(Callers.Alice, first.Id);
         _harness.Clock.Advance(TimeSpan.FromHours(25));

@@ -25,13 +25,24 @@ public sealed class StartupReconciliationTests : IDisposable
 
     public void Dispose() => _harness.Dispose();
 
-    /// <summary>One start of the portal: a fresh import queue, as a new process has.</summary>
+    /// <summary>
+    /// One start of the portal after the last one stopped: the transfers the stopped one ran are no longer renewed, so by
+    /// the time the new one starts their leases have run out.
+    /// </summary>
     private async Task<(StartupReconciliation Result, UrlImportQueue Imports)> StartAsync()
     {
-        var imports = new UrlImportQueue(_harness.Get<IOptions<ImportOptions>>());
+        _harness.Clock.Advance(TimeSpan.FromSeconds(_harness.Options.Value.Instances.LeaseSeconds + 1));
         await using var db = _harness.Database.CreateDbContext();
-        var result = await InterruptedTransfers.RecoverAsync(db, _harness.Store, imports, Now, CancellationToken.None);
-        return (result, imports);
+        var result = await InterruptedTransfers.RecoverAsync(db, _harness.Store, _harness.Imports, Now, CancellationToken.None, _harness.Get<TransferLedger>());
+        return (result, _harness.Imports);
+    }
+
+    /// <summary>The started portal's import worker takes every import in line (and runs them until the next crash).</summary>
+    private async Task RunImportsAsync()
+    {
+        while (await _harness.Imports.TryTakeAsync(CancellationToken.None) is not null)
+        {
+        }
     }
 
     private async Task<Image> StoredAsync(Guid id)
@@ -58,6 +69,10 @@ public sealed class StartupReconciliationTests : IDisposable
         await using var db = _harness.Database.CreateDbContext();
         db.Images.Add(image);
         await db.SaveChangesAsync();
+
+        // The running portal's row for the transfer, which it stops renewing when it goes down.
+        await _harness.Get<TransferLedger>().BeginAsync(image.Id, owner.AccountId,
+            status == ImageStatus.Importing ? TransferKind.Import : TransferKind.Upload, null, null, CancellationToken.None);
         return image;
     }
 
@@ -162,16 +177,17 @@ public sealed class StartupReconciliationTests : IDisposable
         var restarted = await StoredAsync(image.Id);
         Assert.Equal(ImageStatus.Importing, restarted.Status);
         Assert.Equal(1, restarted.ImportRestarts);
-        Assert.True(firstQueue.IsWaiting(image.Id));
+        Assert.True(await firstQueue.IsWaitingAsync(image.Id));
         Assert.Equal(1, first.ImportsRestarted);
 
-        // The portal goes down again before the restarted import finishes.
+        // The restarted import runs, and the portal goes down again before it finishes.
+        await RunImportsAsync();
         var (second, secondQueue) = await StartAsync();
 
         var requeued = await StoredAsync(image.Id);
         Assert.Equal(ImageStatus.Queued, requeued.Status);
         Assert.Equal(InterruptedTransfers.ImportInterruptedAgain, requeued.StatusReason);
-        Assert.False(secondQueue.IsWaiting(image.Id));
+        Assert.False(await secondQueue.IsWaitingAsync(image.Id));
         Assert.Equal((0, 1), (second.ImportsRestarted, second.ImportsRequeued));
         Assert.True(requeued.Decide(ImageAction.RetryImport, Callers.Alice).Allowed);
     }
@@ -181,13 +197,15 @@ public sealed class StartupReconciliationTests : IDisposable
     {
         var image = await InTransferAsync("retried", ImageStatus.Importing);
         await StartAsync();
+        await RunImportsAsync();
         await StartAsync();
         await _harness.Service.RetryImportAsync(Callers.Alice, image.Id);
+        await RunImportsAsync();
 
         var (result, imports) = await StartAsync();
 
         Assert.Equal(1, result.ImportsRestarted);
-        Assert.True(imports.IsWaiting(image.Id));
+        Assert.True(await imports.IsWaitingAsync(image.Id));
         Assert.Equal(ImageStatus.Importing, (await StoredAsync(image.Id)).Status);
     }
 
@@ -205,7 +223,7 @@ public sealed class StartupReconciliationTests : IDisposable
         var (result, imports) = await StartAsync();
 
         Assert.Equal((max, 1), (result.ImportsRestarted, result.ImportsRequeued));
-        Assert.Equal(max, imports.WaitingOf(Callers.Alice.AccountId));
+        Assert.Equal(max, await imports.WaitingOfAsync(Callers.Alice.AccountId));
         var last = await StoredAsync(images[^1].Id);
         Assert.Equal(ImageStatus.Queued, last.Status);
         Assert.Equal(InterruptedTransfers.Reason, last.StatusReason);

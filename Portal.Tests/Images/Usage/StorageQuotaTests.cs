@@ -20,10 +20,10 @@ public sealed class StorageQuotaTests : IDisposable
     {
         await _harness.AddImageAsync(Callers.Alice, "stored", size: 4_000_000);
         var quota = Quota();
-        using var reservation = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None);
+        await using var reservation = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None);
 
-        reservation.Claim(6_000_000);
-        var refusal = Assert.Throws<ImageTransferRefusedException>(() => reservation.Claim(6_000_001));
+        await reservation.ClaimAsync(6_000_000, CancellationToken.None);
+        var refusal = await Assert.ThrowsAsync<ImageTransferRefusedException>(() => reservation.ClaimAsync(6_000_001, CancellationToken.None));
 
         Assert.Equal("This upload would take your private images to 10 MB; your quota is 10 MB.", refusal.Message);
         Assert.Equal(TransferRefusal.TooLarge, refusal.Kind);
@@ -39,8 +39,8 @@ public sealed class StorageQuotaTests : IDisposable
         Assert.Equal("This upload would take your private images to 10 MB; your quota is 10 MB.",
             await quota.RefusalAheadAsync(Callers.AliceAccount, 6_000_001, "upload", CancellationToken.None));
 
-        using var running = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "import", CancellationToken.None);
-        running.Claim(3_000_000);
+        await using var running = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "import", CancellationToken.None);
+        await running.ClaimAsync(3_000_000, CancellationToken.None);
         Assert.Equal("This upload would take your private images to 13 MB; your quota is 10 MB.",
             await quota.RefusalAheadAsync(Callers.AliceAccount, 6_000_000, "upload", CancellationToken.None));
         Assert.Null(await quota.RefusalAheadAsync(Callers.BobAccount, 6_000_000, "upload", CancellationToken.None));
@@ -50,53 +50,80 @@ public sealed class StorageQuotaTests : IDisposable
     public async Task TransfersInProgressCountTogether()
     {
         var quota = Quota();
-        using var first = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None);
-        using var second = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "import", CancellationToken.None);
+        await using var first = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None);
+        await using var second = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "import", CancellationToken.None);
 
-        first.Claim(6_000_000);
-        var refusal = Assert.Throws<ImageTransferRefusedException>(() => second.Claim(5_000_000));
+        await first.ClaimAsync(6_000_000, CancellationToken.None);
+        var refusal = await Assert.ThrowsAsync<ImageTransferRefusedException>(() => second.ClaimAsync(5_000_000, CancellationToken.None));
 
         Assert.Equal("This import would take your private images to 11 MB; your quota is 10 MB.", refusal.Message);
-        Assert.Equal(6_000_000, quota.InFlightBytes(Callers.AliceAccount));
-        second.Claim(4_000_000);
-        Assert.Equal(10_000_000, quota.InFlightBytes(Callers.AliceAccount));
+        Assert.Equal(6_000_000, await quota.InFlightBytesAsync(Callers.AliceAccount));
+        await second.ClaimAsync(4_000_000, CancellationToken.None);
+        Assert.Equal(10_000_000, await quota.InFlightBytesAsync(Callers.AliceAccount));
     }
 
     [Fact]
     public async Task AReleasedReservationFreesItsRoom()
     {
         var quota = Quota();
-        using (var abandoned = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None))
+        await using (var abandoned = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None))
         {
-            abandoned.Claim(9_000_000);
-            Assert.Equal(9_000_000, quota.InFlightBytes(Callers.AliceAccount));
+            await abandoned.ClaimAsync(9_000_000, CancellationToken.None);
+            Assert.Equal(9_000_000, await quota.InFlightBytesAsync(Callers.AliceAccount));
             Assert.Equal("This upload would take your private images to 10.1 MB; your quota is 10 MB.",
                 await quota.RefusalAheadAsync(Callers.AliceAccount, 1_100_000, "upload", CancellationToken.None));
         }
 
-        Assert.Equal(0, quota.InFlightBytes(Callers.AliceAccount));
+        Assert.Equal(0, await quota.InFlightBytesAsync(Callers.AliceAccount));
         Assert.Null(await quota.RefusalAheadAsync(Callers.AliceAccount, 10_000_000, "upload", CancellationToken.None));
-        using var next = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None);
-        next.Claim(10_000_000);
-        Assert.Equal(10_000_000, quota.InFlightBytes(Callers.AliceAccount));
+        await using var next = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None);
+        await next.ClaimAsync(10_000_000, CancellationToken.None);
+        Assert.Equal(10_000_000, await quota.InFlightBytesAsync(Callers.AliceAccount));
     }
 
     [Fact]
-    public async Task CommittedBytesStayCountedUntilTheImageIsDeleted()
+    public async Task StoredBytesStayCountedUntilTheImageIsDeleted()
     {
         var quota = Quota();
-        using var other = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None);
-        using (var done = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None))
-        {
-            done.Claim(7_000_000);
-            done.Commit(7_000_000);
-        }
+        await using var other = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None);
+        var stored = await _harness.AddImageAsync(Callers.Alice, "stored", size: 7_000_000);
 
-        Assert.Equal(0, quota.InFlightBytes(Callers.AliceAccount));
-        Assert.Throws<ImageTransferRefusedException>(() => other.Claim(4_000_000));
-        quota.Released(Callers.AliceAccount, 7_000_000);
-        other.Claim(10_000_000);
-        Assert.Equal(10_000_000, quota.InFlightBytes(Callers.AliceAccount));
+        Assert.Equal(0, await quota.InFlightBytesAsync(Callers.AliceAccount));
+        await Assert.ThrowsAsync<ImageTransferRefusedException>(() => other.ClaimAsync(4_000_000, CancellationToken.None));
+        await _harness.Service.DeleteAsync(Callers.Alice, stored.Id);
+        await Assert.ThrowsAsync<ImageTransferRefusedException>(() => other.ClaimAsync(4_000_000, CancellationToken.None));
+        await _harness.Service.DeletePermanentlyAsync(Callers.Alice, stored.Id);
+        await other.ClaimAsync(10_000_000, CancellationToken.None);
+        Assert.Equal(10_000_000, await quota.InFlightBytesAsync(Callers.AliceAccount));
+    }
+
+    [Fact]
+    public async Task TwoInstancesCannotBothClaimTheLastRoom()
+    {
+        using var other = new ImageServiceHarness(_harness, options => options.Storage.DefaultQuotaGb = 0.01m);
+        await using var mine = await Quota().OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None);
+        await using var theirs = await other.Quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None);
+
+        var (a, b) = await Portal.Tests.Support.Race.RunAsync(
+            () => Outcome(() => mine.ClaimAsync(6_000_000, CancellationToken.None)),
+            () => Outcome(() => theirs.ClaimAsync(6_000_000, CancellationToken.None)));
+
+        Assert.Equal(1, new[] { a.Value, b.Value }.Count(refusal => refusal is null));
+        Assert.Equal("This upload would take your private images to 12 MB; your quota is 10 MB.", a.Value ?? b.Value);
+        Assert.Equal(6_000_000, await other.Quota.InFlightBytesAsync(Callers.AliceAccount));
+    }
+
+    private static async Task<string?> Outcome(Func<Task> claim)
+    {
+        try
+        {
+            await claim();
+            return null;
+        }
+        catch (ImageTransferRefusedException refused)
+        {
+            return refused.Message;
+        }
     }
 
     [Fact]
@@ -104,14 +131,14 @@ public sealed class StorageQuotaTests : IDisposable
     {
         await _harness.AddImageAsync(Callers.Bob, "bobs", size: 9_000_000);
         var quota = Quota();
-        using var bob = await quota.OpenAsync(Callers.BobAccount, Guid.NewGuid(), "upload", CancellationToken.None);
-        using var alice = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None);
+        await using var bob = await quota.OpenAsync(Callers.BobAccount, Guid.NewGuid(), "upload", CancellationToken.None);
+        await using var alice = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None);
 
-        bob.Claim(1_000_000);
-        alice.Claim(10_000_000);
+        await bob.ClaimAsync(1_000_000, CancellationToken.None);
+        await alice.ClaimAsync(10_000_000, CancellationToken.None);
 
-        Assert.Equal((0L, 10_000_000L), (await quota.StoredBytesAsync(Callers.AliceAccount, CancellationToken.None), quota.InFlightBytes(Callers.AliceAccount)));
-        Assert.Equal((9_000_000L, 1_000_000L), (await quota.StoredBytesAsync(Callers.BobAccount, CancellationToken.None), quota.InFlightBytes(Callers.BobAccount)));
+        Assert.Equal((0L, 10_000_000L), (await quota.StoredBytesAsync(Callers.AliceAccount, CancellationToken.None), await quota.InFlightBytesAsync(Callers.AliceAccount)));
+        Assert.Equal((9_000_000L, 1_000_000L), (await quota.StoredBytesAsync(Callers.BobAccount, CancellationToken.None), await quota.InFlightBytesAsync(Callers.BobAccount)));
         Assert.Equal("This upload would take your private images to 10 MB; your quota is 10 MB.",
             await quota.RefusalAheadAsync(Callers.BobAccount, 1, "upload", CancellationToken.None));
         Assert.Equal("This upload would take your private images to 10 MB; your quota is 10 MB.",
@@ -125,8 +152,8 @@ public sealed class StorageQuotaTests : IDisposable
         await accounts.SetQuotaAsync(Callers.Operator, Callers.AliceAccount, 20_000_000);
         var quota = Quota();
 
-        using var reservation = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None);
-        reservation.Claim(20_000_000);
+        await using var reservation = await quota.OpenAsync(Callers.AliceAccount, Guid.NewGuid(), "upload", CancellationToken.None);
+        await reservation.ClaimAsync(20_000_000, CancellationToken.None);
         Assert.Equal(20_000_000, await quota.QuotaOfAsync(Callers.AliceAccount, CancellationToken.None));
         Assert.Equal(10_000_000, await quota.QuotaOfAsync(Callers.BobAccount, CancellationToken.None));
     }

@@ -1,190 +1,144 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Portal.Configuration;
+using Portal.Data;
 using Portal.Images.Transfer;
 using Portal.Rules;
 
 namespace Portal.Images.Import;
 
 /// <summary>
-/// Images waiting for their URL to be downloaded, in one line per account. An account runs at most
-/// <see cref="ImportOptions.MaxRunningPerAccount"/> imports at once and may have at most
-/// <see cref="ImportOptions.MaxQueuedPerAccount"/> waiting: one account's hundred imports must not take every slot
-/// of the platform, and the accounts with work waiting take turns.
+/// Images waiting for their URL to be downloaded, kept in the database so that every instance of the portal serves one
+/// line: an image is in line while it is importing and no instance runs its transfer (<see cref="TransferLedger"/>). An
+/// account runs at most <see cref="ImportOptions.MaxRunningPerAccount"/> imports at once, across instances, and may have
+/// at most <see cref="ImportOptions.MaxQueuedPerAccount"/> waiting: one account's hundred imports must not take every slot
+/// of the platform, and the accounts with work waiting take turns (the one with the fewest running goes first). Taking an
+/// image from the line is the insert of its ledger row, decided in the account's turn, so two instances never run the same import.
 /// </summary>
-public sealed class UrlImportQueue(IOptions<ImportOptions> options)
+public sealed class UrlImportQueue(
+    IDbContextFactory<PortalDbContext> dbFactory,
+    TransferLedger ledger,
+    TimeProvider clock,
+    IOptions<ImportOptions> options,
+    IOptions<PortalOptions> portalOptions)
 {
     /// <summary>What the details page says of an import still in line.</summary>
     public const string WaitingForTurn = "Waiting for its turn: your account's other imports are running; this one starts when one of them finishes.";
 
-    private readonly Lock _gate = new();
-    private readonly Dictionary<Guid, Queue<Guid>> _waiting = [];
-    private readonly Dictionary<Guid, int> _running = [];
-    private readonly List<Guid> _turns = [];
+    /// <summary>How many of the oldest waiting images one look at the line considers.</summary>
+    private const int Window = 200;
+
     private readonly SemaphoreSlim _changed = new(0);
-    private int _nextTurn;
 
     private int MaxQueued => options.Value.MaxQueuedPerAccount;
 
     private int MaxRunning => options.Value.MaxRunningPerAccount;
 
+    /// <summary>How often an idle worker looks at the line for imports another instance put there.</summary>
+    private TimeSpan PollInterval => TimeSpan.FromSeconds(portalOptions.Value.Instances.HeartbeatSeconds);
+
+    private static IQueryable<Image> Waiting(PortalDbContext db, DateTime now) =>
+        db.Images.Where(i => i.Status == ImageStatus.Importing
+            && !db.TransferReservations.Any(r => r.ImageId == i.Id && r.LeasedUntil > now));
+
     /// <summary>Whether the account may put one more import in line; checked before the image is created or retried.</summary>
-    public Decision DecideEnqueue(Guid accountId)
-    {
-        lock (_gate)
-        {
-            return WaitingOf(accountId) >= MaxQueued
-                ? Decision.Refuse(RefusalCode.TooMany, $"You already have {MaxQueued} imports waiting; wait for one to finish.")
-                : Decision.Allow;
-        }
-    }
+    public async Task<Decision> DecideEnqueueAsync(Guid accountId, CancellationToken cancellationToken = default) =>
+        await WaitingOfAsync(accountId, cancellationToken) >= MaxQueued ? TooManyWaiting() : Decision.Allow;
 
-    /// <summary>Puts the image in its account's line; refused when the line is full.</summary>
-    public void Enqueue(Guid imageId, Guid accountId)
-    {
-        lock (_gate)
-        {
-            DecideEnqueue(accountId).ThrowIfRefused();
-            if (!_waiting.TryGetValue(accountId, out var line))
-            {
-                _waiting[accountId] = line = new Queue<Guid>();
-                _turns.Add(accountId);
-            }
+    private Decision TooManyWaiting() =>
+        Decision.Refuse(RefusalCode.TooMany, $"You already have {MaxQueued} imports waiting; wait for one to finish.");
 
-            line.Enqueue(imageId);
+    /// <summary>
+    /// For imports put back in line together (start-up, a dead instance's): how many more of each account's fit in its
+    /// line, not counting <paramref name="returning"/> themselves.
+    /// </summary>
+    internal async Task<Dictionary<Guid, int>> RoomAsync(IReadOnlyCollection<Image> returning, CancellationToken cancellationToken)
+    {
+        var ids = returning.Select(i => i.Id).ToList();
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var room = new Dictionary<Guid, int>();
+        foreach (var owner in returning.Select(i => i.Owner).Distinct())
+        {
+            var waiting = await Waiting(db, now).CountAsync(i => i.Owner == owner && !ids.Contains(i.Id), cancellationToken);
+            room[owner] = Math.Max(0, MaxQueued - waiting);
         }
 
-        _changed.Release();
+        return room;
     }
 
-    /// <summary>Takes a cancelled image out of its line, so that it stops counting against the account's waiting imports.</summary>
-    public void Remove(Guid imageId)
-    {
-        lock (_gate)
-        {
-            foreach (var (account, line) in _waiting)
-            {
-                if (!line.Contains(imageId))
-                {
-                    continue;
-                }
-
-                var rest = new Queue<Guid>(line.Where(id => id != imageId));
-                if (rest.Count == 0)
-                {
-                    _waiting.Remove(account);
-                    var index = _turns.IndexOf(account);
-                    _turns.RemoveAt(index);
-                    _nextTurn = _turns.Count == 0 ? 0 : _nextTurn % _turns.Count;
-                }
-                else
-                {
-                    _waiting[account] = rest;
-                }
-
-                return;
-            }
-        }
-    }
+    /// <summary>The image was put in line (saved as importing): wakes this instance's worker; the others find it when they next look.</summary>
+    public void Wake() => _changed.Release();
 
     /// <summary>The image is in line, waiting for one of its account's import slots.</summary>
-    public bool IsWaiting(Guid imageId)
+    public async Task<bool> IsWaitingAsync(Guid imageId, CancellationToken cancellationToken = default)
     {
-        lock (_gate)
-        {
-            return _waiting.Values.Any(line => line.Contains(imageId));
-        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await Waiting(db, now).AnyAsync(i => i.Id == imageId, cancellationToken);
     }
 
     /// <summary>The account's imports in line (not yet running).</summary>
-    public int WaitingOf(Guid accountId)
+    public async Task<int> WaitingOfAsync(Guid accountId, CancellationToken cancellationToken = default)
     {
-        lock (_gate)
-        {
-            return _waiting.TryGetValue(accountId, out var line) ? line.Count : 0;
-        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await Waiting(db, now).CountAsync(i => i.Owner == accountId, cancellationToken);
     }
 
-    /// <summary>The next image whose account has a free slot, the accounts taking turns; its slot is held until the lease is disposed.</summary>
-    internal bool TryTake([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Lease? lease)
+    /// <summary>The next image whose account has a free slot, the accounts taking turns; its slot is held until it is handed back.</summary>
+    internal async Task<TransferClaim?> TryTakeAsync(CancellationToken cancellationToken)
     {
-        lock (_gate)
+        var now = clock.GetUtcNow().UtcDateTime;
+        List<(Guid Id, Guid Owner)> line;
+        Dictionary<Guid, int> running;
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
-            for (var i = 0; i < _turns.Count; i++)
+            line = (await Waiting(db, now).OrderBy(i => i.UpdatedAt).ThenBy(i => i.Id).Take(Window)
+                .Select(i => new { i.Id, i.Owner }).ToListAsync(cancellationToken)).Select(i => (i.Id, i.Owner)).ToList();
+            var owners = line.Select(i => i.Owner).Distinct().ToList();
+            running = (await db.TransferReservations
+                    .Where(r => r.Kind == TransferKind.Import && r.LeasedUntil > now && owners.Contains(r.AccountId))
+                    .GroupBy(r => r.AccountId).Select(g => new { Account = g.Key, Count = g.Count() })
+                    .ToListAsync(cancellationToken))
+                .ToDictionary(r => r.Account, r => r.Count);
+        }
+
+        // The account with the fewest imports running goes first; between equals, the one waiting longest.
+        var turns = line.Select((image, position) => (image, position))
+            .Where(e => running.GetValueOrDefault(e.image.Owner) < MaxRunning)
+            .OrderBy(e => running.GetValueOrDefault(e.image.Owner)).ThenBy(e => e.position);
+        foreach (var (image, _) in turns)
+        {
+            if (await ledger.TryBeginImportAsync(image.Id, image.Owner, MaxRunning, cancellationToken) is { } claim)
             {
-                var index = (_nextTurn + i) % _turns.Count;
-                var account = _turns[index];
-                if (_running.GetValueOrDefault(account) >= MaxRunning)
-                {
-                    continue;
-                }
-
-                var line = _waiting[account];
-                var imageId = line.Dequeue();
-                if (line.Count == 0)
-                {
-                    _waiting.Remove(account);
-                    _turns.RemoveAt(index);
-                    _nextTurn = _turns.Count == 0 ? 0 : index % _turns.Count;
-                }
-                else
-                {
-                    _nextTurn = (index + 1) % _turns.Count;
-                }
-
-                _running[account] = _running.GetValueOrDefault(account) + 1;
-                lease = new Lease(this, imageId, account);
-                return true;
+                return claim;
             }
         }
 
-        lease = null;
-        return false;
+        return null;
     }
 
     /// <summary>Waits for the next image that may start.</summary>
-    internal async Task<Lease> TakeAsync(CancellationToken cancellationToken)
+    internal async Task<TransferClaim> TakeAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
-            if (TryTake(out var lease))
+            if (await TryTakeAsync(cancellationToken) is { } claim)
             {
-                return lease;
+                return claim;
             }
 
-            await _changed.WaitAsync(cancellationToken);
+            // Woken by an import put in line or finished here; imports of other instances are seen at the next look.
+            await _changed.WaitAsync(PollInterval, cancellationToken);
         }
     }
 
-    private void Finished(Guid accountId)
+    /// <summary>The import ended: its slot goes back and the line is looked at again.</summary>
+    internal async Task FinishedAsync(TransferClaim claim)
     {
-        lock (_gate)
-        {
-            if (_running.GetValueOrDefault(accountId) <= 1)
-            {
-                _running.Remove(accountId);
-            }
-            else
-            {
-                _running[accountId]--;
-            }
-        }
-
+        await ledger.EndAsync(claim);
         _changed.Release();
-    }
-
-    /// <summary>One import's hold on one of its account's slots.</summary>
-    internal sealed class Lease(UrlImportQueue queue, Guid imageId, Guid accountId) : IDisposable
-    {
-        private int _disposed;
-
-        public Guid ImageId => imageId;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                queue.Finished(accountId);
-            }
-        }
     }
 }
 
@@ -210,10 +164,10 @@ public sealed class UrlImportWorker(
             while (true)
             {
                 await slots.WaitAsync(stoppingToken);
-                UrlImportQueue.Lease lease;
+                TransferClaim claim;
                 try
                 {
-                    lease = await queue.TakeAsync(stoppingToken);
+                    claim = await TakeAsync(stoppingToken);
                 }
                 catch
                 {
@@ -226,11 +180,11 @@ public sealed class UrlImportWorker(
                 {
                     try
                     {
-                        await ImportAsync(lease.ImageId, stoppingToken);
+                        await ImportAsync(claim, stoppingToken);
                     }
                     finally
                     {
-                        lease.Dispose();
+                        await queue.FinishedAsync(claim);
                         slots.Release();
                     }
                 }, CancellationToken.None));
@@ -244,16 +198,33 @@ public sealed class UrlImportWorker(
         await Task.WhenAll(running);
     }
 
-    private async Task ImportAsync(Guid imageId, CancellationToken stoppingToken)
+    /// <summary>The next import to run; a database that cannot be read now is asked again a little later.</summary>
+    private async Task<TransferClaim> TakeAsync(CancellationToken stoppingToken)
+    {
+        while (true)
+        {
+            try
+            {
+                return await queue.TakeAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "The import queue could not be read; trying again shortly");
+                await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken);
+            }
+        }
+    }
+
+    private async Task ImportAsync(TransferClaim claim, CancellationToken stoppingToken)
     {
         try
         {
-            await transfers.ImportAsync(imageId, downloader, stoppingToken);
+            await transfers.ImportAsync(claim.ImageId, downloader, stoppingToken, claim);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // The transfer service has already put the image back (or killed it) with the reason.
-            logger.LogDebug(e, "Import of image {ImageId} ended without data", imageId);
+            logger.LogDebug(e, "Import of image {ImageId} ended without data", claim.ImageId);
         }
     }
 }

@@ -91,6 +91,18 @@ public sealed class IntegrityCheckRequests(TimeProvider clock)
         }
     }
 
+    /// <summary>A request waits for the job.</summary>
+    internal bool IsPending
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _pending;
+            }
+        }
+    }
+
     /// <summary>The job takes the waiting request, if any: everything verified before it was asked for is due.</summary>
     internal FullIntegrityCheck? Take()
     {

@@ -6,15 +6,20 @@ namespace Portal.Images.Integrity;
 /// <summary>
 /// Re-hashes every active and deactivated image once per <see cref="IntegrityOptions.IntervalHours"/>, the least
 /// recently verified first, at the checker's read limit; then sleeps until the next image falls due, or until the
-/// operator asks for every image to be verified now (which also works with the periodic job switched off).
+/// operator asks for every image to be verified now (which also works with the periodic job switched off). With several
+/// instances on one database, a round runs under the job's lease: one instance re-hashes at a time, and the operator's
+/// request is run by the instance it was made on (whose page shows its progress) as soon as it can take the lease.
 /// </summary>
 public sealed class IntegrityCheckWorker(
     ImageIntegrityChecker checker,
+    Coordination.JobLeases leases,
     IntegrityCheckRequests requests,
     TimeProvider clock,
     IOptions<PortalOptions> options,
     ILogger<IntegrityCheckWorker> logger) : BackgroundService
 {
+    public const string JobName = "integrity-check";
+
     private TimeSpan Interval => TimeSpan.FromHours(options.Value.Integrity.IntervalHours);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -44,6 +49,24 @@ public sealed class IntegrityCheckWorker(
     /// answers how long to sleep until the next one is.
     /// </summary>
     public async Task<TimeSpan> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        if (!requests.IsPending && Interval <= TimeSpan.Zero)
+        {
+            return TimeSpan.FromDays(1);
+        }
+
+        TimeSpan? next = null;
+        var ran = await leases.RunAsync(JobName, async held => next = await RunHeldAsync(held), cancellationToken);
+        if (!ran)
+        {
+            // Another instance runs the check now: a request made here waits for a heartbeat, the periodic round for longer.
+            return requests.IsPending ? TimeSpan.FromSeconds(options.Value.Instances.HeartbeatSeconds) : Bound(TimeSpan.FromMinutes(10));
+        }
+
+        return Bound(next!.Value);
+    }
+
+    private async Task<TimeSpan> RunHeldAsync(CancellationToken cancellationToken)
     {
         var full = requests.Take();
         if (full is null && Interval <= TimeSpan.Zero)
@@ -85,6 +108,11 @@ public sealed class IntegrityCheckWorker(
             next = TimeSpan.FromMinutes(10);
         }
 
+        return next;
+    }
+
+    private TimeSpan Bound(TimeSpan next)
+    {
         // Never spin: an image that stays due (say, it cannot be read) is retried at most once a minute. Waking at least
         // daily keeps the wait within what a timer accepts, whatever the interval.
         var longest = Interval > TimeSpan.Zero && Interval < TimeSpan.FromDays(1) ? Interval : TimeSpan.FromDays(1);

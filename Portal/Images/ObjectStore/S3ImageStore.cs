@@ -80,11 +80,17 @@ public sealed class S3ImageStore : IImageStore, IDisposable
         }
     }
 
-    public async Task<int> RemoveIncompleteWritesAsync(CancellationToken cancellationToken)
+    public async Task<int> RemoveIncompleteWritesAsync(IReadOnlySet<Guid>? stillRunning, CancellationToken cancellationToken)
     {
         var removed = 0;
         foreach (var (key, uploadId) in await IncompleteUploadsAsync(cancellationToken))
         {
+            // Another instance's transfer into the same bucket is still writing this one.
+            if (stillRunning is not null && Guid.TryParse(key[_options.KeyPrefix.Length..], out var imageId) && stillRunning.Contains(imageId))
+            {
+                continue;
+            }
+
             await AbortAsync(key, uploadId, cancellationToken);
             removed++;
         }

@@ -5,14 +5,18 @@ namespace Portal.Images.RecentlyDeleted;
 
 /// <summary>
 /// Every <see cref="ImageLimitOptions.ScrubIntervalMinutes"/>, removes the data of recently deleted images whose restore
-/// window has passed and marks them deleted (<see cref="ImageService.ScrubExpiredAsync"/>).
+/// window has passed and marks them deleted (<see cref="ImageService.ScrubExpiredAsync"/>). With several instances on one
+/// database, a round runs on whichever instance takes the job's lease; the others skip it.
 /// </summary>
 public sealed class RecentlyDeletedScrubber(
     ImageService images,
+    Coordination.JobLeases leases,
     TimeProvider clock,
     IOptions<PortalOptions> options,
     ILogger<RecentlyDeletedScrubber> logger) : BackgroundService
 {
+    public const string JobName = "recently-deleted-scrubber";
+
     private TimeSpan Interval => TimeSpan.FromMinutes(options.Value.Images.ScrubIntervalMinutes);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -31,12 +35,14 @@ public sealed class RecentlyDeletedScrubber(
         }
     }
 
-    /// <summary>One round; how many images it removed (0 when the round failed).</summary>
+    /// <summary>One round; how many images it removed (0 when the round failed or another instance runs it).</summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
         try
         {
-            return await images.ScrubExpiredAsync(cancellationToken);
+            var removed = 0;
+            await leases.RunAsync(JobName, async held => removed = await images.ScrubExpiredAsync(held), cancellationToken);
+            return removed;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

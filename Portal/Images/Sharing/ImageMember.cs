@@ -50,6 +50,9 @@ public sealed class ImageMember
     }
 
     internal ImageMember Copy() => (ImageMember)MemberwiseClone();
+
+    /// <summary>A member whose share was taken away, as it was (accepted), for who could see the image before.</summary>
+    internal static ImageMember Former(Guid imageId, Guid memberId) => new() { ImageId = imageId, MemberId = memberId, Status = MemberStatus.Accepted };
 }
 
 public static class MemberStatusNames

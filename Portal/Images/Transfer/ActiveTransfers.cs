@@ -4,12 +4,13 @@ namespace Portal.Images.Transfer;
 
 /// <summary>
 /// The transfers running in this process: their progress, and the switch that cancels an import. This is where every
-/// open page reads a transfer's progress from; an <see cref="ImageChange"/> only tells it to look again.
+/// open page reads a transfer's progress from; an <see cref="ImageChange"/> only tells it to look again. Progress is this
+/// instance's own (a page on another instance sees the transfer's status, not its bytes so far); the slots and quota
+/// claims that must hold across instances are in <see cref="TransferLedger"/>.
 /// </summary>
 public sealed class ActiveTransfers
 {
     private readonly ConcurrentDictionary<Guid, Entry> _entries = new();
-    private readonly Dictionary<Guid, int> _uploadsPerAccount = [];
 
     /// <summary>How far the image's transfer has come, up to the last chunk received; null when none runs here.</summary>
     public TransferProgress? ProgressOf(Guid imageId) => _entries.TryGetValue(imageId, out var entry) ? entry.Progress : null;
@@ -28,64 +29,6 @@ public sealed class ActiveTransfers
         entry.CancelledByUser = true;
         entry.Cancellation.Cancel();
         return true;
-    }
-
-    /// <summary>
-    /// Takes one of the account's upload slots, or refuses when the account already has <paramref name="limit"/> uploads
-    /// running: one account's many parallel uploads must not take every connection and disk write from the others.
-    /// </summary>
-    internal UploadSlot TakeUploadSlot(Guid accountId, int limit)
-    {
-        lock (_uploadsPerAccount)
-        {
-            var running = _uploadsPerAccount.GetValueOrDefault(accountId);
-            if (running >= limit)
-            {
-                throw new Rules.RefusedException(Rules.RefusalCode.TooMany,
-                    $"You already have {limit} {(limit == 1 ? "upload" : "uploads")} running; wait for one to finish.");
-            }
-
-            _uploadsPerAccount[accountId] = running + 1;
-        }
-
-        return new UploadSlot(this, accountId);
-    }
-
-    /// <summary>The uploads of the account running now.</summary>
-    public int UploadsRunning(Guid accountId)
-    {
-        lock (_uploadsPerAccount)
-        {
-            return _uploadsPerAccount.GetValueOrDefault(accountId);
-        }
-    }
-
-    private void ReleaseUploadSlot(Guid accountId)
-    {
-        lock (_uploadsPerAccount)
-        {
-            if (_uploadsPerAccount.GetValueOrDefault(accountId) <= 1)
-            {
-                _uploadsPerAccount.Remove(accountId);
-            }
-            else
-            {
-                _uploadsPerAccount[accountId]--;
-            }
-        }
-    }
-
-    internal sealed class UploadSlot(ActiveTransfers owner, Guid accountId) : IDisposable
-    {
-        private int _released;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _released, 1) == 0)
-            {
-                owner.ReleaseUploadSlot(accountId);
-            }
-        }
     }
 
     internal Registration Register(Guid imageId, DateTime startedAt, CancellationToken requestAborted)

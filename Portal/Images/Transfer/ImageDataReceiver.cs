@@ -11,7 +11,7 @@ public sealed record ReceivedData(long Size, string Md5Hex, string Sha512Hex);
 public interface IReceivingTransfer
 {
     /// <summary>Called with the running total before a chunk is accepted; throws to stop the transfer (size, quota).</summary>
-    void Accept(long total);
+    ValueTask AcceptAsync(long total, CancellationToken cancellationToken);
 
     /// <summary>Sees every accepted chunk in order; throws to stop the transfer (the format inspector's early verdict).</summary>
     void Observe(ReadOnlyMemory<byte> chunk);
@@ -71,7 +71,7 @@ public static class ImageDataReceiver
                     filled = await FillAsync(source, buffer, failed.Token);
                     if (filled > 0)
                     {
-                        transfer.Accept(total + filled);
+                        await transfer.AcceptAsync(total + filled, failed.Token);
                     }
                 }
                 catch

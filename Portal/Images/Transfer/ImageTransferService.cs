@@ -21,6 +21,7 @@ public sealed class ImageTransferService(
     IOptions<PortalOptions> options,
     ImageEvents events,
     ActiveTransfers transfers,
+    TransferLedger ledger,
     StorageQuota quota,
     ILogger<ImageTransferService> logger)
 {
@@ -79,18 +80,25 @@ public sealed class ImageTransferService(
         Caller caller, Guid imageId, Stream body, long? contentLength, CancellationToken cancellationToken, DataExpectations? asked = null)
     {
         // Taken before the image moves to saving: a refused upload leaves the image as it was.
-        using var slot = await TakeUploadSlotAsync(caller, imageId);
-        var target = await BeginUploadAsync(caller, imageId, cancellationToken);
-        using var session = Start(target, cancellationToken);
+        var slot = await TakeUploadSlotAsync(caller, imageId);
         try
         {
-            var expect = ExpectationsOf(target.Image, asked ?? DataExpectations.None, name: null);
-            return await ReceiveAsync(session, new TransferSource(body, contentLength), expect, caller, cancellationToken);
+            var target = await BeginUploadAsync(caller, imageId, cancellationToken);
+            await using var session = Start(target, slot, cancellationToken);
+            try
+            {
+                var expect = ExpectationsOf(target.Image, asked ?? DataExpectations.None, name: null);
+                return await ReceiveAsync(session, new TransferSource(body, contentLength), expect, caller, cancellationToken);
+            }
+            catch (Exception e)
+            {
+                await StoppedAsync(session, e, caller);
+                throw;
+            }
         }
-        catch (Exception e)
+        finally
         {
-            await StoppedAsync(session, e, caller);
-            throw;
+            await ledger.EndAsync(slot);
         }
     }
 
@@ -98,7 +106,7 @@ public sealed class ImageTransferService(
     /// Downloads the data of an importing image from its URL (through the SSRF-safe downloader); null when the image
     /// is no longer importing (cancelled or deleted while it waited for its turn).
     /// </summary>
-    public async Task<Image?> ImportAsync(Guid imageId, UrlDownloader downloader, CancellationToken cancellationToken)
+    public async Task<Image?> ImportAsync(Guid imageId, UrlDownloader downloader, CancellationToken cancellationToken, TransferClaim? claim = null)
     {
         Image? image;
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
@@ -111,16 +119,28 @@ public sealed class ImageTransferService(
             return null;
         }
 
-        using var session = Start(TransferTarget.Of(image), cancellationToken);
+        // The import queue hands over the slot it took in the database; a direct call takes one of its own.
+        var slot = claim ?? await ledger.BeginAsync(imageId, image.Owner, TransferKind.Import, limit: null, tooMany: null, cancellationToken);
         try
         {
-            await using var source = TransferSource.Of(await downloader.OpenAsync(url, session.Token));
-            return await ReceiveAsync(session, source, ExpectationsOf(image, DataExpectations.None, url), actor: null, cancellationToken);
+            await using var session = Start(TransferTarget.Of(image), slot, cancellationToken);
+            try
+            {
+                await using var source = TransferSource.Of(await downloader.OpenAsync(url, session.Token));
+                return await ReceiveAsync(session, source, ExpectationsOf(image, DataExpectations.None, url), actor: null, cancellationToken);
+            }
+            catch (Exception e)
+            {
+                await StoppedAsync(session, e, actor: null);
+                throw;
+            }
         }
-        catch (Exception e)
+        finally
         {
-            await StoppedAsync(session, e, actor: null);
-            throw;
+            if (claim is null)
+            {
+                await ledger.EndAsync(slot);
+            }
         }
     }
 
@@ -133,11 +153,17 @@ public sealed class ImageTransferService(
     /// <summary>Puts an image whose transfer is not running any more back to queued with the reason.</summary>
     public Task AbandonAsync(Guid imageId, string reason) => GiveUpAsync(imageId, reason, permanent: false, actor: null);
 
-    private async Task<ActiveTransfers.UploadSlot> TakeUploadSlotAsync(Caller caller, Guid imageId)
+    /// <summary>
+    /// Takes one of the account's upload slots (on whichever instance its other uploads run), or refuses when the account
+    /// already has as many uploads running as allowed: one account's many parallel uploads must not take every connection
+    /// and disk write from the others.
+    /// </summary>
+    private async Task<TransferClaim> TakeUploadSlotAsync(Caller caller, Guid imageId)
     {
         try
         {
-            return transfers.TakeUploadSlot(caller.AccountId, options.Value.Images.MaxConcurrentUploadsPerAccount);
+            return await ledger.BeginAsync(imageId, caller.AccountId, TransferKind.Upload, options.Value.Images.MaxConcurrentUploadsPerAccount,
+                TooManyUploads, CancellationToken.None);
         }
         catch (Rules.RefusedException refused)
         {
@@ -145,6 +171,9 @@ public sealed class ImageTransferService(
             throw;
         }
     }
+
+    public static string TooManyUploads(int limit) =>
+        $"You already have {limit} {(limit == 1 ? "upload" : "uploads")} running; wait for one to finish.";
 
     /// <summary>
     /// Moves a queued image to saving: from here on nobody else can send it data. The move is a conditional update (the
@@ -188,8 +217,8 @@ public sealed class ImageTransferService(
         }
     }
 
-    private TransferSession Start(TransferTarget target, CancellationToken cancellationToken) =>
-        new(target, transfers, quota, store, events, clock, options.Value.Images, options.Value.Storage.FreeSpaceReserveBytes, cancellationToken);
+    private TransferSession Start(TransferTarget target, TransferClaim claim, CancellationToken cancellationToken) =>
+        new(target, claim, transfers, quota, store, events, clock, options.Value.Images, options.Value.Storage.FreeSpaceReserveBytes, cancellationToken);
 
     /// <summary>
     /// An upload refused before any data moved (too many uploads, an image that cannot take data, another upload won the
@@ -216,7 +245,6 @@ public sealed class ImageTransferService(
     {
         var stored = await session.ReceiveAsync(source, expect);
         var image = await CompleteAsync(session, stored, actor, cancellationToken);
-        session.Commit(stored.Size);
         logger.LogInformation("Image {ImageId} received {Bytes} bytes ({Format}, compression {Compression}) in {Seconds:0.0} s",
             session.ImageId, stored.Size, stored.DetectedFormat, session.Compression, (Now - session.StartedAt).TotalSeconds);
         return image;
@@ -266,6 +294,9 @@ public sealed class ImageTransferService(
 
             image.CompleteTransfer(data, Now);
             db.RecordActivity(imageId, finished, actor, Now, ImageActivityLog.DataDetail(data.Size, data.DetectedFormat));
+
+            // The claim goes in the same save that makes the bytes stored ones: no moment counts them twice, or not at all.
+            await TransferLedger.EndWithAsync(db, session.Claim, CancellationToken.None);
             try
             {
                 await db.SaveChangesAsync(CancellationToken.None);

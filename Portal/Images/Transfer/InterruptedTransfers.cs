@@ -19,40 +19,23 @@ public static class InterruptedTransfers
         "The portal restarted twice while this image was importing, so it was not started a third time. Retry the import when you are ready.";
 
     public static async Task<StartupReconciliation> RecoverAsync(
-        PortalDbContext db, IImageStore store, UrlImportQueue imports, DateTime now, CancellationToken cancellationToken)
+        PortalDbContext db, IImageStore store, UrlImportQueue imports, DateTime now, CancellationToken cancellationToken, TransferLedger? ledger = null)
     {
-        var interrupted = await db.Images
-            .Where(i => i.Status == ImageStatus.Saving || i.Status == ImageStatus.Importing)
-            .OrderBy(i => i.UpdatedAt).ThenBy(i => i.Id)
-            .ToListAsync(cancellationToken);
-        var uploadsRequeued = 0;
-        var importsRequeued = 0;
-        var importsRestarted = 0;
-        foreach (var image in interrupted)
-        {
-            if (image.Status == ImageStatus.Saving)
-            {
-                image.AbandonTransfer(Reason, now);
-                db.RecordActivity(image.Id, ImageActivityKind.UploadFailed, actor: null, now, Reason);
-                uploadsRequeued++;
-            }
-            else if (image.MayRestartImport && imports.DecideEnqueue(image.Owner).Allowed)
-            {
-                // The image stays importing in the database either way, which is all the import worker looks at.
-                image.RestartInterruptedImport(now);
-                imports.Enqueue(image.Id, image.Owner);
-                db.RecordActivity(image.Id, ImageActivityKind.ImportRestarted, actor: null, now);
-                importsRestarted++;
-            }
-            else
-            {
-                var reason = image.MayRestartImport ? Reason : ImportInterruptedAgain;
-                image.AbandonTransfer(reason, now);
-                db.RecordActivity(image.Id, ImageActivityKind.ImportFailed, actor: null, now, reason);
-                importsRequeued++;
-            }
-        }
+        // Another instance on the same database may be receiving data right now: only transfers nobody renews any more
+        // (this instance's before it restarted, or a dead instance's) are put right.
+        IReadOnlyCollection<ReclaimedTransfer> reclaimed = ledger is null ? [] : await ledger.ReclaimExpiredAsync(cancellationToken);
+        var running = ledger is null ? new HashSet<Guid>() : await ledger.LiveImagesAsync(cancellationToken);
 
+        // An upload nobody runs cannot go on. An import nobody runs is either in line (the queue in the database starts it
+        // when its turn comes) or was running on an instance that stopped: only that one counts as restarted.
+        var wasRunning = reclaimed.Select(r => r.ImageId).ToHashSet();
+        var interrupted = (await db.Images
+                .Where(i => i.Status == ImageStatus.Saving || i.Status == ImageStatus.Importing)
+                .OrderBy(i => i.UpdatedAt).ThenBy(i => i.Id)
+                .ToListAsync(cancellationToken))
+            .Where(i => !running.Contains(i.Id) && (i.Status == ImageStatus.Saving || wasRunning.Contains(i.Id)))
+            .ToList();
+        var (uploadsRequeued, importsRestarted, importsRequeued) = await PutBackAsync(db, interrupted, imports, now, cancellationToken);
         var dataMissing = 0;
         var wrongSize = 0;
         var intact = 0;
@@ -85,8 +68,73 @@ public static class InterruptedTransfers
 
         await db.SaveChangesAsync(cancellationToken);
 
-        var partialFiles = await store.RemoveIncompleteWritesAsync(cancellationToken);
+        var partialFiles = await store.RemoveIncompleteWritesAsync(running, cancellationToken);
         return new StartupReconciliation(uploadsRequeued, importsRestarted, importsRequeued, partialFiles, dataMissing, wrongSize, intact, checksumMismatch, dataReturned);
+    }
+
+    /// <summary>
+    /// Transfers whose instance stopped renewing them while this one runs (it died): their images are put right as at a
+    /// start. Returns how many images were put back or restarted.
+    /// </summary>
+    public static async Task<int> RecoverAbandonedAsync(
+        PortalDbContext db, TransferLedger ledger, UrlImportQueue imports, DateTime now, CancellationToken cancellationToken)
+    {
+        var reclaimed = await ledger.ReclaimExpiredAsync(cancellationToken);
+        if (reclaimed.Count == 0)
+        {
+            return 0;
+        }
+
+        var running = await ledger.LiveImagesAsync(cancellationToken);
+        var ids = reclaimed.Select(r => r.ImageId).Where(id => !running.Contains(id)).ToList();
+        var images = await db.Images
+            .Where(i => ids.Contains(i.Id) && (i.Status == ImageStatus.Saving || i.Status == ImageStatus.Importing))
+            .OrderBy(i => i.UpdatedAt).ThenBy(i => i.Id)
+            .ToListAsync(cancellationToken);
+        var (uploads, restarted, requeued) = await PutBackAsync(db, images, imports, now, cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        return uploads + restarted + requeued;
+    }
+
+    /// <summary>An upload goes back to queued with the reason; an import starts again once, then goes back to queued.</summary>
+    private static async Task<(int UploadsRequeued, int ImportsRestarted, int ImportsRequeued)> PutBackAsync(
+        PortalDbContext db, IReadOnlyCollection<Image> interrupted, UrlImportQueue imports, DateTime now, CancellationToken cancellationToken)
+    {
+        var room = await imports.RoomAsync(interrupted.Where(i => i.Status == ImageStatus.Importing).ToList(), cancellationToken);
+        var uploadsRequeued = 0;
+        var importsRestarted = 0;
+        var importsRequeued = 0;
+        foreach (var image in interrupted)
+        {
+            if (image.Status == ImageStatus.Saving)
+            {
+                image.AbandonTransfer(Reason, now);
+                db.RecordActivity(image.Id, ImageActivityKind.UploadFailed, actor: null, now, Reason);
+                uploadsRequeued++;
+            }
+            else if (image.MayRestartImport && room.GetValueOrDefault(image.Owner) > 0)
+            {
+                // The image stays importing in the database, which puts it back in line.
+                room[image.Owner]--;
+                image.RestartInterruptedImport(now);
+                db.RecordActivity(image.Id, ImageActivityKind.ImportRestarted, actor: null, now);
+                importsRestarted++;
+            }
+            else
+            {
+                var reason = image.MayRestartImport ? Reason : ImportInterruptedAgain;
+                image.AbandonTransfer(reason, now);
+                db.RecordActivity(image.Id, ImageActivityKind.ImportFailed, actor: null, now, reason);
+                importsRequeued++;
+            }
+        }
+
+        if (importsRestarted > 0)
+        {
+            imports.Wake();
+        }
+
+        return (uploadsRequeued, importsRestarted, importsRequeued);
     }
 
     /// <summary>

@@ -37,7 +37,7 @@ public sealed record DataExpectations(ExpectedChecksum? Checksum = null, bool De
 /// the account's quota, the size cap, the format inspection and the store's writer. The receiver asks it about every
 /// chunk; the image's row stays the business of <see cref="ImageTransferService"/>.
 /// </summary>
-internal sealed class TransferSession : IReceivingTransfer, IDisposable
+internal sealed class TransferSession : IReceivingTransfer, IAsyncDisposable
 {
     public static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(500);
 
@@ -45,6 +45,7 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
     private const long EarlyVerdictBytes = 8L << 20;
 
     private readonly TransferTarget _target;
+    private readonly TransferClaim _claim;
     private readonly ActiveTransfers.Registration _registration;
     private readonly StorageQuota _quota;
     private readonly IImageStore _store;
@@ -68,6 +69,7 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
     /// <summary>Registers the transfer (from here on its progress can be read and it can be cancelled) and announces it.</summary>
     public TransferSession(
         TransferTarget target,
+        TransferClaim claim,
         ActiveTransfers transfers,
         StorageQuota quota,
         IImageStore store,
@@ -78,6 +80,7 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
         CancellationToken cancellationToken)
     {
         _target = target;
+        _claim = claim;
         _quota = quota;
         _store = store;
         _events = events;
@@ -112,7 +115,7 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
     {
         // Only private images count against the account's quota; the operator's public catalog does not.
         _reservation = _target.Image.IsAccountOwned()
-            ? await _quota.OpenAsync(_target.Owner, ImageId, Kind.Noun(), Token)
+            ? await _quota.OpenAsync(_claim, _target.Owner, Kind.Noun(), Token)
             : null;
 
         await using var writer = await _store.BeginWriteAsync(ImageId, Token);
@@ -140,7 +143,7 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
                 }
             }
 
-            Expect(source.Length);
+            await ExpectAsync(source.Length);
             await using (stored == raw ? null : stored)
             {
                 data = await ImageDataReceiver.ReceiveAsync(stored, writer, this, rate.Token);
@@ -218,23 +221,27 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
         }
     }
 
-    /// <summary>The image is active: its bytes stop counting as in flight and count as stored.</summary>
-    public void Commit(long size) => _reservation?.Commit(size);
+    /// <summary>The transfer's row in the ledger: its slot and quota claim, removed in the same save that activates the image.</summary>
+    public TransferClaim Claim => _claim;
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
-        _reservation?.Dispose();
+        if (_reservation is not null)
+        {
+            await _reservation.DisposeAsync();
+        }
+
         _registration.Dispose();
     }
 
-    void IReceivingTransfer.Accept(long total)
+    async ValueTask IReceivingTransfer.AcceptAsync(long total, CancellationToken cancellationToken)
     {
         if (total > _limits.MaxImageSizeBytes)
         {
             throw TooLarge(total);
         }
 
-        Claim(Math.Max(total, _expectedLength ?? 0));
+        await ClaimAsync(Math.Max(total, _expectedLength ?? 0), final: _expectedLength is not null, cancellationToken);
         if (_store.AvailableBytes is { } free && free < _freeSpaceReserve)
         {
             throw StoreFull();
@@ -273,7 +280,7 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
         }
     }
 
-    private void Expect(long? length)
+    private async Task ExpectAsync(long? length)
     {
         _announcedLength = length;
         _registration.ExpectTotal(length);
@@ -297,17 +304,17 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
         if (length is { } declaredLength)
         {
             // A known length is claimed up front: a parallel transfer cannot take the room meanwhile.
-            Claim(declaredLength);
+            await ClaimAsync(declaredLength, final: true, Token);
         }
     }
 
-    private void Claim(long bytes)
+    private async Task ClaimAsync(long bytes, bool final, CancellationToken cancellationToken)
     {
         // A claim only ever grows, and one already granted stays granted: the ledger is asked only for more room, so an
-        // upload of known length takes its lock once, not once per chunk.
+        // upload of known length asks the database once, not once per chunk.
         if (_reservation is not null && bytes > _claimed)
         {
-            _reservation.Claim(bytes);
+            await _reservation.ClaimAsync(bytes, cancellationToken, final);
             _claimed = bytes;
         }
     }
