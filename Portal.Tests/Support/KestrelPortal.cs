@@ -20,9 +20,9 @@ public class KestrelPortal : PortalAppFactory, IAsyncLifetime
     {
     }
 
-    /// <summary>A portal on a data folder another instance shares (see <see cref="PortalPair"/>).</summary>
-    internal KestrelPortal(string? sharedDataFolder)
-        : base(sharedDataFolder)
+    /// <summary>A portal on a data folder (and, with PostgreSQL, a database) another instance shares (see <see cref="PortalPair"/>).</summary>
+    internal KestrelPortal(string? sharedDataFolder, PostgresDatabase? sharedDatabase = null)
+        : base(sharedDataFolder, sharedDatabase)
     {
         UseKestrel(0);
     }

@@ -16,26 +16,30 @@ public class PortalAppFactory : WebApplicationFactory<Program>
     /// <summary>The test's demo users' password: not the README's, which outside Development stops the portal.</summary>
     public const string DemoPassword = "Test-pass-1";
 
-    private PostgresDatabase? _postgres;
-
+    private readonly PostgresDatabase? _sharedDatabase;
     private readonly bool _ownsDataFolder;
+    private PostgresDatabase? _postgres;
 
     public PortalAppFactory()
         : this(sharedDataFolder: null)
     {
     }
 
-    /// <summary>A portal on <paramref name="sharedDataFolder"/> (database and image folder), which another instance may share; a folder of its own when null.</summary>
-    protected PortalAppFactory(string? sharedDataFolder)
+    /// <summary>
+    /// A portal on <paramref name="sharedDataFolder"/> (database and image folder) and, when the run uses PostgreSQL, on
+    /// <paramref name="sharedDatabase"/>, which another instance may share; a folder and database of its own when null.
+    /// </summary>
+    protected PortalAppFactory(string? sharedDataFolder, PostgresDatabase? sharedDatabase = null)
     {
         _ownsDataFolder = sharedDataFolder is null;
+        _sharedDatabase = sharedDatabase;
         DataFolder = sharedDataFolder ?? Directory.CreateTempSubdirectory("portal-app-").FullName;
     }
 
     public string DataFolder { get; }
 
     /// <summary>The app's PostgreSQL database when the run uses PostgreSQL (null with SQLite: portal.db in <see cref="DataFolder"/>).</summary>
-    public string? PostgresConnectionString => _postgres?.ConnectionString;
+    public string? PostgresConnectionString => (_sharedDatabase ?? _postgres)?.ConnectionString;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -46,8 +50,8 @@ public class PortalAppFactory : WebApplicationFactory<Program>
         builder.UseSetting("Portal:DataDirectory", DataFolder);
         if (TestDatabaseProvider.IsPostgreSql)
         {
-            _postgres ??= PostgresServer.CreateDatabase();
-            foreach (var (key, value) in _postgres.Settings)
+            var database = _sharedDatabase ?? (_postgres ??= PostgresServer.CreateDatabase());
+            foreach (var (key, value) in database.Settings)
             {
                 builder.UseSetting(key, value);
             }

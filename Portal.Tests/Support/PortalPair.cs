@@ -18,6 +18,9 @@ public class PortalPair : IAsyncLifetime
 
     public string DataFolder { get; } = Directory.CreateTempSubdirectory("portal-pair-").FullName;
 
+    /// <summary>The pair's one PostgreSQL database when the run uses PostgreSQL (with SQLite both share portal.db in <see cref="DataFolder"/>).</summary>
+    public PostgresDatabase? Database { get; } = TestDatabaseProvider.IsPostgreSql ? PostgresServer.CreateDatabase() : null;
+
     public KestrelPortal A { get; private set; } = null!;
 
     public KestrelPortal B { get; private set; } = null!;
@@ -38,7 +41,7 @@ public class PortalPair : IAsyncLifetime
 
     private KestrelPortal Start()
     {
-        var portal = new KestrelPortal(DataFolder);
+        var portal = new KestrelPortal(DataFolder, Database);
         foreach (var (key, value) in _settings)
         {
             portal.With(key, value);
@@ -61,6 +64,7 @@ public class PortalPair : IAsyncLifetime
         }
 
         SqliteConnection.ClearAllPools();
+        Database?.Dispose();
         try
         {
             Directory.Delete(DataFolder, recursive: true);

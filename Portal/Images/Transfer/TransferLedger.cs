@@ -86,8 +86,15 @@ public sealed class TransferLedger(
         {
             if (quota is { } limit)
             {
-                var would = await StoredBytesAsync(db, quotaAccountId, cancellationToken)
-                    + await InFlightBytesAsync(db, quotaAccountId, claimId, now, cancellationToken) + total;
+                // One statement, so one snapshot: under PostgreSQL's read committed, two queries could fall either side of
+                // another transfer's last save (its bytes moving from claimed to stored) and count them in neither.
+                var stored = db.Images.OccupyingStorage().Where(i => i.Owner == quotaAccountId).Select(i => i.Size ?? 0);
+                var claimed = db.TransferReservations
+                    .Where(r => r.QuotaAccountId == quotaAccountId && r.LeasedUntil > now && r.Id != claimId)
+                    .Select(r => r.Bytes);
+                var would = await db.Accounts.Where(a => a.Id == quotaAccountId)
+                    .Select(_ => stored.Sum() + claimed.Sum())
+                    .SingleAsync(cancellationToken) + total;
                 if (would > limit)
                 {
                     throw exceeded(would, limit);
