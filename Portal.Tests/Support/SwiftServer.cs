@@ -90,23 +90,71 @@ public sealed class SwiftServer
     }
 
     private const string FolderPrefix = "portal-swift-";
-    private const string OwnerFile = "owner.pid";
+    private const string OwnerFile = "owner";
+    private const string ServerPidSuffix = ".server-pid";
+
+    /// <summary>
+    /// Kills the servers whose ids the launching shells recorded, each only if that id still names the same process
+    /// (its start time matches): an id may have been reused since.
+    /// </summary>
+    private static void KillRecordedServers(string folder)
+    {
+        foreach (var file in Directory.EnumerateFiles(folder, "*" + ServerPidSuffix))
+        {
+            var recorded = File.ReadAllText(file).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (recorded.Length != 2 || !int.TryParse(recorded[0], out var pid) || StartTimeOf(pid) != recorded[1])
+            {
+                continue;
+            }
+
+            try
+            {
+                using var server = Process.GetProcessById(pid);
+                server.Kill();
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // Gone meanwhile.
+            }
+        }
+    }
+
+    /// <summary>Field 22 of /proc/{pid}/stat (start time in clock ticks after boot); null when there is no such process.</summary>
+    private static string? StartTimeOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var afterName = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return afterName.Length > 19 ? afterName[19] : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>The folders of earlier test processes that ended without their exit handler (their servers stopped with them).</summary>
     private static void RemoveFoldersOfGoneProcesses()
     {
         foreach (var folder in Directory.EnumerateDirectories(Path.GetTempPath(), FolderPrefix + "*"))
         {
-            var owner = Path.Combine(folder, OwnerFile);
-            if (File.Exists(owner) && int.TryParse(File.ReadAllText(owner), out var pid) && !Directory.Exists($"/proc/{pid}"))
+            try
             {
-                try
+                var owner = Path.Combine(folder, OwnerFile);
+                // No owner file: a removal cut short (or a folder just being made by another test process, hence the age).
+                var gone = File.Exists(owner)
+                    ? int.TryParse(File.ReadAllText(owner), out var pid) && !Directory.Exists($"/proc/{pid}")
+                    : Directory.GetLastWriteTimeUtc(folder) < DateTime.UtcNow.AddMinutes(-10);
+                if (gone)
                 {
+                    KillRecordedServers(folder);
                     Directory.Delete(folder, recursive: true);
                 }
-                catch (IOException)
-                {
-                }
+            }
+            catch (IOException)
+            {
+                // Removed by someone else meanwhile, or busy: the next start tries again.
             }
         }
     }
@@ -279,6 +327,7 @@ public sealed class SwiftServer
         start.ArgumentList.Add("""
             "$0" "$@" >"$LOG" 2>&1 &
             child=$!
+            echo "$child $(cut -d' ' -f22 /proc/$child/stat)" >"$PIDFILE"
             while kill -0 "$WATCH" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 0.5; done
             kill "$child" 2>/dev/null
             wait "$child"
@@ -286,18 +335,29 @@ public sealed class SwiftServer
         start.ArgumentList.Add(program);
         arguments.ToList().ForEach(start.ArgumentList.Add);
         start.Environment["LOG"] = Path.Combine(Folder, name + ".log");
+        start.Environment["PIDFILE"] = Path.Combine(Folder, name + ServerPidSuffix);
         start.Environment["WATCH"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         _processes.Add(Process.Start(start) ?? throw new InvalidOperationException($"{program} could not be started."));
     }
 
     private void Stop()
     {
-        // Everything is signalled first and waited for after: the exit handler may not get long.
+        // The servers by their recorded ids first (a shell killed before its child leaves the child behind), then
+        // their shells; everything is signalled first and waited for after: the exit handler may not get long.
+        try
+        {
+            KillRecordedServers(Folder);
+        }
+        catch (IOException)
+        {
+            // The shells below take their servers with them when they can.
+        }
+
         foreach (var process in _processes)
         {
             try
             {
-                process.Kill(entireProcessTree: true);
+                process.Kill();
             }
             catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
             {

@@ -19,7 +19,7 @@ public sealed class S3ImageStore : IImageStore, IDisposable
     private readonly S3StoreOptions _options;
     private readonly ILogger<S3ImageStore> _logger;
     private readonly bool _signPayload;
-    private readonly Lazy<Task> _bucketReady;
+    private Task? _bucketCreated;
 
     /// <summary>The images whose data is being written now through this instance: one writer per image at a time.</summary>
     private readonly ConcurrentDictionary<Guid, byte> _writing = new();
@@ -32,8 +32,8 @@ public sealed class S3ImageStore : IImageStore, IDisposable
         {
             ForcePathStyle = options.ForcePathStyle,
             AuthenticationRegion = options.Region,
-            // The SDK's default CRC32 on every request and response is not understood by every S3-compatible store
-            // (Swift's s3api among them); the payload is signed with SHA-256 instead (see UploadPartAsync).
+            // The SDK's default CRC32 headers on every request are newer than many S3-compatible stores and would be a
+            // further pass over every part; the parts are covered by the SHA-256 payload signature (see SendPartAsync).
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
         };
@@ -50,7 +50,6 @@ public sealed class S3ImageStore : IImageStore, IDisposable
         // unsigned payloads and hashes every part with SHA-256 for the signature.
         _signPayload = !string.IsNullOrEmpty(options.ServiceUrl) && options.ServiceUrl.StartsWith("http:", StringComparison.OrdinalIgnoreCase);
         _s3 = new AmazonS3Client(new BasicAWSCredentials(options.AccessKey, options.SecretKey), config);
-        _bucketReady = new Lazy<Task>(() => options.CreateBucket ? CreateBucketAsync() : Task.CompletedTask);
     }
 
     public string Bucket => _options.Bucket;
@@ -63,7 +62,7 @@ public sealed class S3ImageStore : IImageStore, IDisposable
     /// <summary>The multipart uploads under the portal's prefix that were started and neither completed nor aborted.</summary>
     public async Task<IReadOnlyList<(string Key, string UploadId)>> IncompleteUploadsAsync(CancellationToken cancellationToken)
     {
-        await _bucketReady.Value;
+        await BucketReadyAsync();
         var found = new List<(string, string)>();
         var request = new ListMultipartUploadsRequest { BucketName = Bucket, Prefix = _options.KeyPrefix };
         while (true)
@@ -100,7 +99,7 @@ public sealed class S3ImageStore : IImageStore, IDisposable
 
     public async Task<ImageDataWriter> BeginWriteAsync(Guid imageId, CancellationToken cancellationToken)
     {
-        await _bucketReady.Value;
+        await BucketReadyAsync();
         if (!_writing.TryAdd(imageId, 0))
         {
             throw new IOException($"The data of image {imageId} is already being written.");
@@ -115,7 +114,7 @@ public sealed class S3ImageStore : IImageStore, IDisposable
     public async Task<Stream?> OpenReadAsync(Guid imageId, long offset, long? length, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
-        await _bucketReady.Value;
+        await BucketReadyAsync();
         if (length == 0)
         {
             return await ExistsAsync(imageId, cancellationToken) ? Stream.Null : null;
@@ -149,7 +148,7 @@ public sealed class S3ImageStore : IImageStore, IDisposable
 
     public async Task<long?> LengthOfAsync(Guid imageId, CancellationToken cancellationToken)
     {
-        await _bucketReady.Value;
+        await BucketReadyAsync();
         try
         {
             var head = await CallAsync(() => _s3.GetObjectMetadataAsync(Bucket, KeyOf(imageId), cancellationToken));
@@ -171,14 +170,32 @@ public sealed class S3ImageStore : IImageStore, IDisposable
 
     public void Dispose() => _s3.Dispose();
 
+    /// <summary>With CreateBucket, the bucket is made on first use; a failed attempt (store not up yet) is tried again next time.</summary>
+    private Task BucketReadyAsync()
+    {
+        if (!_options.CreateBucket)
+        {
+            return Task.CompletedTask;
+        }
+
+        var creating = _bucketCreated;
+        if (creating is null || creating.IsFaulted || creating.IsCanceled)
+        {
+            // Two callers racing here both ask; the store answers the second that the bucket is already there.
+            _bucketCreated = creating = CreateBucketAsync();
+        }
+
+        return creating;
+    }
+
     private async Task CreateBucketAsync()
     {
         try
         {
-            await _s3.PutBucketAsync(new PutBucketRequest { BucketName = Bucket });
+            await CallAsync(() => _s3.PutBucketAsync(new PutBucketRequest { BucketName = Bucket }));
             _logger.LogInformation("Created the image bucket {Bucket}", Bucket);
         }
-        catch (AmazonS3Exception e) when (e.ErrorCode is "BucketAlreadyOwnedByYou" or "BucketAlreadyExists")
+        catch (IOException e) when (e.InnerException is AmazonS3Exception { ErrorCode: "BucketAlreadyOwnedByYou" or "BucketAlreadyExists" })
         {
         }
     }
