@@ -81,6 +81,9 @@ public static class ListScaleBenchmark
         // The seeded images have no bytes: the integrity check must not spend the run finding them missing.
         portal.With("Portal:Integrity:IntervalHours", "0");
         portal.With("Portal:Database:Provider", options.Database);
+
+        // Closing a measured page ends its circuit while the usage chart may still be drawing; that is no finding here.
+        portal.With("Logging:LogLevel:Microsoft.AspNetCore.Components.Web.ErrorBoundary", "Error");
         try
         {
             await portal.InitializeAsync();
@@ -219,7 +222,8 @@ public static class ListScaleBenchmark
             if (check)
             {
                 var pager = await page.Locator(".mud-table-pagination-caption").Last.InnerTextAsync();
-                if (!pager.Contains($"of {account.Images}", StringComparison.Ordinal))
+                var total = pager.Split(" of ") is [_, var count] ? new string([.. count.Where(char.IsAsciiDigit)]) : "";
+                if (total != account.Images.ToString(CultureInfo.InvariantCulture))
                 {
                     throw new InvalidOperationException($"{account.Email}'s grid says \"{pager}\"; expected {account.Images} images.");
                 }
