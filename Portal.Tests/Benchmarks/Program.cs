@@ -18,6 +18,16 @@ public static class Program
             await Console.Error.WriteLineAsync(error);
         }
 
+        if (args is ["list-benchmark", .. var listArgs])
+        {
+            if (ListBenchmarkOptions.TryParse(listArgs, out var listOptions, out var listError))
+            {
+                return await ListScaleBenchmark.RunAsync(listOptions);
+            }
+
+            await Console.Error.WriteLineAsync(listError);
+        }
+
         await Console.Error.WriteLineAsync("""
             Usage: dotnet run --project Portal.Tests -c Release -- <benchmark> [options]
 
@@ -32,6 +42,14 @@ public static class Program
                   Last, a disk of the same size (half random, half base64 text) compressed with zstd -3 is uploaded
                   with X-Portal-Decompress: true and compared with the plain upload of the disk (needs zstd);
                   --only decompress runs that leg alone.
+
+              list-benchmark [--images 100000] [--small 100] [--rounds 5] [--database sqlite|postgresql]
+                  Seeds one account with --images images and another with --small straight into the database of a
+                  fresh portal, then compares the two in headless Chromium (/usr/bin/chromium): the Images page's
+                  Private images tab, from navigation to the first page's rows, and a turn to the next page; and the
+                  Image API's GET /image/v2/images?limit=25 and the page after its marker, with a token of each.
+                  Target: the large account within 2 × the small one. --database postgresql needs the portal's
+                  PostgreSQL settings (Portal__Database__... in the environment).
 
             Run the tests with: dotnet test Portal.sln
             """);

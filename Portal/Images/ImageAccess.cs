@@ -99,12 +99,25 @@ public sealed class ImageScopeRule
 {
     private readonly Expression<Func<Image, Caller, bool>> _rule;
     private readonly Func<Image, Caller, bool> _compiled;
+    private readonly IReadOnlyList<ImageScopeRule>? _terms;
 
     internal ImageScopeRule(Expression<Func<Image, Caller, bool>> rule)
+        : this(rule, null)
+    {
+    }
+
+    private ImageScopeRule(Expression<Func<Image, Caller, bool>> rule, IReadOnlyList<ImageScopeRule>? terms)
     {
         _rule = rule;
         _compiled = rule.Compile();
+        _terms = terms;
     }
+
+    /// <summary>
+    /// The scopes this one is the union of (itself when it is no union), each the same rule as far as it goes: a list
+    /// sorted by an index reads the first rows of each term in order, where one query over their OR would sort them all.
+    /// </summary>
+    public IReadOnlyList<ImageScopeRule> Terms => _terms ?? [this];
 
     /// <summary>The scope of one caller, for <c>IQueryable.Where</c>.</summary>
     public Expression<Func<Image, bool>> For(Caller caller)
@@ -125,14 +138,16 @@ public sealed class ImageScopeRule
         var (image, caller) = (_rule.Parameters[0], _rule.Parameters[1]);
         var otherBody = new ParameterSwap(other._rule.Parameters[0], image).Visit(
             new ParameterSwap(other._rule.Parameters[1], caller).Visit(other._rule.Body));
-        return new ImageScopeRule(Expression.Lambda<Func<Image, Caller, bool>>(Expression.OrElse(_rule.Body, otherBody), image, caller));
+        return new ImageScopeRule(Expression.Lambda<Func<Image, Caller, bool>>(Expression.OrElse(_rule.Body, otherBody), image, caller),
+            [.. Terms, .. other.Terms]);
     }
 
     /// <summary>Images in this scope that also match a predicate of the image alone.</summary>
     public ImageScopeRule And(Expression<Func<Image, bool>> predicate)
     {
         var body = new ParameterSwap(predicate.Parameters[0], _rule.Parameters[0]).Visit(predicate.Body);
-        return new ImageScopeRule(Expression.Lambda<Func<Image, Caller, bool>>(Expression.AndAlso(_rule.Body, body), _rule.Parameters));
+        return new ImageScopeRule(Expression.Lambda<Func<Image, Caller, bool>>(Expression.AndAlso(_rule.Body, body), _rule.Parameters),
+            _terms is null ? null : [.. _terms.Select(t => t.And(predicate))]);
     }
 
     private sealed class CapturedCaller(Caller value)

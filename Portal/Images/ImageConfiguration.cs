@@ -60,9 +60,20 @@ public sealed class ImageConfiguration : IEntityTypeConfiguration<Image>
 
         builder.HasOne<Account>().WithMany().HasForeignKey(i => i.Owner).OnDelete(DeleteBehavior.Restrict);
 
-        // The two lists: an account's private images, and the public catalog; both newest first by default.
+        // The two lists: an account's private images, and the public catalog; both newest first by default. The first
+        // also answers an account's count (and its usage) from the index alone.
         builder.HasIndex(i => new { i.Owner, i.Visibility, i.Status, i.CreatedAt });
         builder.HasIndex(i => new { i.Visibility, i.Status, i.CreatedAt });
+
+        // An account's images in the order a list shows them (the id breaks ties, in the same direction, see ImageOrder):
+        // the first page, and the page after a marker, are read from the index in order instead of sorting every image
+        // of the account. Both directions read the same index.
+        builder.HasIndex(i => new { i.Owner, i.CreatedAt, i.Id });
+        builder.HasIndex(i => new { i.Owner, i.Name, i.Id });
+        builder.HasIndex(i => new { i.Owner, i.UpdatedAt, i.Id });
+
+        // An account's usage (UsageService): what is stored since when, read from the index alone.
+        builder.HasIndex(i => new { i.Owner, i.DeletedAt, i.ActivatedAt, i.Visibility, i.Size });
 
         // The scrubber's question: which pending-delete images are past their restore window.
         builder.HasIndex(i => new { i.Status, i.RestorableUntil });

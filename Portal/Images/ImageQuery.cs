@@ -45,6 +45,13 @@ public sealed record ImageQuery
     public int Page { get; init; }
 
     public int PageSize { get; init; } = 25;
+
+    /// <summary>
+    /// Whether the page also counts every image the filters match. A page turn of the same filters can do without:
+    /// the count is the one part of a page whose cost grows with the size of the account.
+    /// </summary>
+    public bool CountTotal { get; init; } = true;
 }
 
-public sealed record ImagePage(IReadOnlyList<Image> Items, int TotalCount);
+/// <param name="TotalCount">How many images the filters match; null when the query did not ask.</param>
+public sealed record ImagePage(IReadOnlyList<Image> Items, int? TotalCount);

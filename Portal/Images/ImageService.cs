@@ -40,108 +40,110 @@ public sealed class ImageService(
     /// <summary>How long a deleted image with data can be restored (Portal:Images:RestoreWindowHours).</summary>
     public TimeSpan RestoreWindow => options.Value.Images.RestoreWindow;
 
+    /// <summary>
+    /// One page of a tab of the Images page. The rows come from an index walk in the asked order (each term of the scope
+    /// read on its own, see <see cref="PageAsync"/>), so the first pages cost the same in an account of a hundred images
+    /// or of a hundred thousand; the total is counted only when <see cref="ImageQuery.CountTotal"/> asks for it.
+    /// </summary>
     public async Task<ImagePage> ListAsync(Caller caller, ImageQuery query, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var images = db.Images.AsNoTracking().In(ImageAccess.Of(query.Scope), caller);
-
-        if (!string.IsNullOrWhiteSpace(query.NameContains))
+        var scope = ImageAccess.Of(query.Scope);
+        IQueryable<Image> Filtered(ImageScopeRule rule)
         {
-            var pattern = "%" + EscapeLike(query.NameContains.Trim()) + "%";
-            images = images.Where(i => EF.Functions.Like(i.Name, pattern, "\\"));
+            var images = db.Images.AsNoTracking().In(rule, caller);
+            if (!string.IsNullOrWhiteSpace(query.NameContains))
+            {
+                var pattern = "%" + EscapeLike(query.NameContains.Trim()) + "%";
+                images = images.Where(i => EF.Functions.Like(i.Name, pattern, "\\"));
+            }
+
+            if (query.Status is { } status)
+            {
+                images = images.Where(i => i.Status == status);
+            }
+
+            if (query.DiskFormat is { } format)
+            {
+                images = images.Where(i => i.DiskFormat == format);
+            }
+
+            if (!string.IsNullOrWhiteSpace(query.Tag))
+            {
+                var tag = query.Tag.Trim();
+                images = images.Where(i => i.Tags.Contains(tag));
+            }
+
+            return images;
         }
 
-        if (query.Status is { } status)
-        {
-            images = images.Where(i => i.Status == status);
-        }
-
-        if (query.DiskFormat is { } format)
-        {
-            images = images.Where(i => i.DiskFormat == format);
-        }
-
-        if (!string.IsNullOrWhiteSpace(query.Tag))
-        {
-            var tag = query.Tag.Trim();
-            images = images.Where(i => i.Tags.Contains(tag));
-        }
-
-        var total = await images.CountAsync(cancellationToken);
+        int? total = query.CountTotal ? await CountAsync(db, scope, Filtered, cancellationToken) : null;
         var pageSize = Math.Clamp(query.PageSize, 1, ImageQuery.MaxPageSize);
-        var items = await Sorted(images, query.SortBy, query.Descending)
-            .Skip(Math.Max(query.Page, 0) * pageSize)
-            .Take(pageSize)
-            .ToListAsync(cancellationToken);
+        var items = await PageAsync(db, scope, Filtered, ImageOrder.Of(query.SortBy, query.Descending),
+            Math.Max(query.Page, 0) * pageSize, pageSize, cancellationToken);
         return new ImagePage(items, total);
     }
 
     /// <summary>
-    /// The Image API's list: filtered and sorted by the database. The marker's place in the sorted list is found by
-    /// reading only the ids before it, so paging deep into a very long list costs a scan of ids, not of images.
+    /// The Image API's list: filtered and sorted by the database, paged by keyset as Glance pages: the page starts after
+    /// the marker's sort keys (and id), so a page deep in a very long list costs what the first one does.
     /// </summary>
     public async Task<ImageListPage> ListAsync(Caller caller, ImageListQuery query, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var images = db.Images.AsNoTracking().In(query.Scope, caller);
-        if (query.Name is { } name)
+        IQueryable<Image> Filtered(ImageScopeRule rule)
         {
-            images = images.Where(i => i.Name == name);
+            var images = db.Images.AsNoTracking().In(rule, caller);
+            if (query.Name is { } name)
+            {
+                images = images.Where(i => i.Name == name);
+            }
+
+            if (query.Status is { } status)
+            {
+                images = images.Where(i => i.Status == status);
+            }
+
+            if (query.DiskFormat is { } diskFormat)
+            {
+                images = images.Where(i => i.DiskFormat == diskFormat);
+            }
+
+            if (query.ContainerFormat is { } containerFormat)
+            {
+                images = images.Where(i => i.ContainerFormat == containerFormat);
+            }
+
+            if (query.Owner is { } owner)
+            {
+                images = images.Where(i => i.Owner == owner);
+            }
+
+            if (query.IsProtected is { } isProtected)
+            {
+                images = images.Where(i => i.IsProtected == isProtected);
+            }
+
+            foreach (var tag in query.Tags)
+            {
+                images = images.Where(i => i.Tags.Contains(tag));
+            }
+
+            return images;
         }
 
-        if (query.Status is { } status)
-        {
-            images = images.Where(i => i.Status == status);
-        }
-
-        if (query.DiskFormat is { } diskFormat)
-        {
-            images = images.Where(i => i.DiskFormat == diskFormat);
-        }
-
-        if (query.ContainerFormat is { } containerFormat)
-        {
-            images = images.Where(i => i.ContainerFormat == containerFormat);
-        }
-
-        if (query.Owner is { } owner)
-        {
-            images = images.Where(i => i.Owner == owner);
-        }
-
-        if (query.IsProtected is { } isProtected)
-        {
-            images = images.Where(i => i.IsProtected == isProtected);
-        }
-
-        foreach (var tag in query.Tags)
-        {
-            images = images.Where(i => i.Tags.Contains(tag));
-        }
-
-        var sorted = Sorted(images, query.Sort);
-        var skip = 0;
+        var order = ImageOrder.Of(query.Sort);
+        var filtered = Filtered;
         if (query.Marker is { } marker)
         {
-            var found = false;
-            await foreach (var id in sorted.Select(i => i.Id).AsAsyncEnumerable().WithCancellation(cancellationToken))
-            {
-                skip++;
-                if (id == marker)
-                {
-                    found = true;
-                    break;
-                }
-            }
-
-            if (!found)
-            {
-                throw new ImageRuleException(Rules.RefusalCode.Invalid, ImageListQuery.MarkerNotFound(marker));
-            }
+            var found = await Filtered(query.Scope).FirstOrDefaultAsync(i => i.Id == marker, cancellationToken)
+                ?? throw new ImageRuleException(Rules.RefusalCode.Invalid, ImageListQuery.MarkerNotFound(marker));
+            var after = order.After(found, db.Model);
+            filtered = rule => Filtered(rule).Where(after);
         }
 
         var limit = Math.Clamp(query.Limit, 0, ImageListQuery.MaxLimit);
-        var items = await sorted.Skip(skip).Take(limit + 1).ToListAsync(cancellationToken);
+        var items = await PageAsync(db, query.Scope, filtered, order, 0, limit + 1, cancellationToken);
         var more = items.Count > limit;
         if (more)
         {
@@ -149,6 +151,38 @@ public sealed class ImageService(
         }
 
         return new ImageListPage(items, more && items.Count > 0 ? items[^1].Id : null);
+    }
+
+    /// <summary>How many images a scope holds; a union is counted over its terms' ids, each term found through its own index.</summary>
+    private static Task<int> CountAsync(
+        PortalDbContext db, ImageScopeRule scope, Func<ImageScopeRule, IQueryable<Image>> filtered, CancellationToken cancellationToken)
+    {
+        if (scope.Terms.Count == 1)
+        {
+            return filtered(scope).CountAsync(cancellationToken);
+        }
+
+        var ids = scope.Terms.Select(term => filtered(term).Select(i => i.Id)).Aggregate(Queryable.Concat);
+        return db.Images.CountAsync(i => ids.Contains(i.Id), cancellationToken);
+    }
+
+    /// <summary>
+    /// Rows <paramref name="skip"/> to <paramref name="skip"/> + <paramref name="take"/> of a scope in an order. A scope
+    /// that is a union (own images or public ones or shared ones) is read term by term: each term's first rows come from
+    /// its own index in order, and only those few are merged and sorted; one query over the OR of all terms would sort
+    /// every image the caller can see to find the first 25.
+    /// </summary>
+    private static async Task<List<Image>> PageAsync(
+        PortalDbContext db, ImageScopeRule scope, Func<ImageScopeRule, IQueryable<Image>> filtered, ImageOrder order, int skip, int take,
+        CancellationToken cancellationToken)
+    {
+        if (scope.Terms.Count == 1)
+        {
+            return await order.Apply(filtered(scope)).Skip(skip).Take(take).ToListAsync(cancellationToken);
+        }
+
+        var ids = scope.Terms.Select(term => order.Apply(filtered(term)).Take(skip + take).Select(i => i.Id)).Aggregate(Queryable.Concat);
+        return await order.Apply(db.Images.AsNoTracking().Where(i => ids.Contains(i.Id))).Skip(skip).Take(take).ToListAsync(cancellationToken);
     }
 
     /// <summary>The recently deleted images the caller may restore, the first to be removed first.</summary>
@@ -588,61 +622,6 @@ public sealed class ImageService(
         await db.SaveChangesAsync(cancellationToken);
         events.Publish(ImageChange.Of(before, image));
         return image;
-    }
-
-    // SQLite sorts NULL before every value and PostgreSQL after: a nullable key is preceded by "has a value"
-    // (false before true on both), which gives SQLite's order on either database.
-    private static IQueryable<Image> Sorted(IQueryable<Image> images, ImageSort sort, bool descending)
-    {
-        var ordered = sort switch
-        {
-            ImageSort.Name => descending ? images.OrderByDescending(i => i.Name) : images.OrderBy(i => i.Name),
-            ImageSort.Size => descending
-                ? images.OrderByDescending(i => i.Size != null).ThenByDescending(i => i.Size)
-                : images.OrderBy(i => i.Size != null).ThenBy(i => i.Size),
-            ImageSort.Status => descending ? images.OrderByDescending(i => i.Status) : images.OrderBy(i => i.Status),
-            ImageSort.DiskFormat => descending ? images.OrderByDescending(i => i.DiskFormat) : images.OrderBy(i => i.DiskFormat),
-            ImageSort.OperatingSystem => descending
-                ? images.OrderByDescending(i => i.OsDistro != null).ThenByDescending(i => i.OsDistro)
-                    .ThenByDescending(i => i.OsVersion != null).ThenByDescending(i => i.OsVersion)
-                : images.OrderBy(i => i.OsDistro != null).ThenBy(i => i.OsDistro)
-                    .ThenBy(i => i.OsVersion != null).ThenBy(i => i.OsVersion),
-            _ => descending ? images.OrderByDescending(i => i.CreatedAt) : images.OrderBy(i => i.CreatedAt),
-        };
-
-        // A unique tie-breaker keeps paging stable when many rows share a sort value.
-        return ordered.ThenBy(i => i.Id);
-    }
-
-    private static IQueryable<Image> Sorted(IQueryable<Image> images, IReadOnlyList<ImageSortOrder> sort)
-    {
-        IOrderedQueryable<Image>? ordered = null;
-        foreach (var (key, descending) in sort)
-        {
-            ordered = key switch
-            {
-                ImageSortKey.Name => By(i => i.Name),
-                ImageSortKey.Status => By(i => i.Status),
-                ImageSortKey.ContainerFormat => By(i => i.ContainerFormat),
-                ImageSortKey.DiskFormat => By(i => i.DiskFormat),
-                ImageSortKey.Size => Then(By(i => i.Size != null), i => i.Size),
-                ImageSortKey.Id => By(i => i.Id),
-                ImageSortKey.UpdatedAt => By(i => i.UpdatedAt),
-                ImageSortKey.Visibility => By(i => i.Visibility),
-                _ => By(i => i.CreatedAt),
-            };
-
-            IOrderedQueryable<Image> By<TKey>(System.Linq.Expressions.Expression<Func<Image, TKey>> selector) =>
-                ordered is null
-                    ? descending ? images.OrderByDescending(selector) : images.OrderBy(selector)
-                    : descending ? ordered.ThenByDescending(selector) : ordered.ThenBy(selector);
-
-            IOrderedQueryable<Image> Then<TKey>(IOrderedQueryable<Image> first, System.Linq.Expressions.Expression<Func<Image, TKey>> selector) =>
-                descending ? first.ThenByDescending(selector) : first.ThenBy(selector);
-        }
-
-        // A unique tie-breaker keeps paging stable when many rows share a sort value.
-        return ordered is null ? images.OrderBy(i => i.Id) : ordered.ThenBy(i => i.Id);
     }
 
     private static string EscapeLike(string value) =>

@@ -100,4 +100,37 @@ public sealed class UsageServiceTests : IDisposable
         Assert.Null(usage.QuotaBytes);
         Assert.Null(usage.RemainingBytes);
     }
+
+    [Fact]
+    public async Task ImagesStoredSinceBeforeTheWindowCountAsTheyDidOneByOne()
+    {
+        // Two images long before the chart's window (one deleted inside it), one inside the window, one deleted before it.
+        _harness.Clock.Set(new DateTimeOffset(2026, 3, 1, 9, 30, 0, TimeSpan.Zero));
+        await _harness.AddImageAsync(Callers.Alice, "old-a", size: 3_000_000_000);
+        var oldDeletedLater = await _harness.AddImageAsync(Callers.Alice, "old-b", size: 700_000_000);
+        var goneBefore = await _harness.AddImageAsync(Callers.Alice, "gone", size: 400_000_000);
+        _harness.Clock.Set(new DateTimeOffset(2026, 5, 1, 0, 0, 0, TimeSpan.Zero));
+        await _harness.Service.DeleteAsync(Callers.Alice, goneBefore.Id);
+        await _harness.Service.DeletePermanentlyAsync(Callers.Alice, goneBefore.Id);
+        _harness.Clock.Set(new DateTimeOffset(2026, 11, 14, 17, 0, 0, TimeSpan.Zero));
+        await _harness.AddImageAsync(Callers.Alice, "new", size: 1_500_000_000);
+        _harness.Clock.Set(new DateTimeOffset(2026, 11, 20, 6, 0, 0, TimeSpan.Zero));
+        await _harness.Service.DeleteAsync(Callers.Alice, oldDeletedLater.Id);
+        await _harness.Service.DeletePermanentlyAsync(Callers.Alice, oldDeletedLater.Id);
+        var now = new DateTime(2026, 11, 26, 12, 0, 0, DateTimeKind.Utc);
+        _harness.Clock.Set(now);
+
+        var usage = await Usage().GetAsync(Callers.Alice);
+
+        // The same figures from every image's own span, as StorageAccrual defines them.
+        await using var db = _harness.Database.CreateDbContext();
+        var spans = db.Images.Where(i => i.Owner == Callers.AliceAccount).AsEnumerable()
+            .Select(i => new StoredSpan(i.Size!.Value, i.ActivatedAt!.Value, i.DeletedAt)).ToList();
+        Assert.Equal(4_500_000_000, usage.CurrentBytes);
+        Assert.Equal(StorageAccrual.BytesAt(spans, now), usage.CurrentBytes);
+        Assert.Equal(decimal.Round(StorageAccrual.GbHours(spans, StorageAccrual.MonthStart(now), now), 9), decimal.Round(usage.MonthGbHours, 9));
+        Assert.Equal(
+            StorageAccrual.Daily(spans, now, UsageService.ChartDays).Select(d => (d.Day, decimal.Round(d.AverageGb, 9))),
+            usage.Daily.Select(d => (d.Day, decimal.Round(d.AverageGb, 9))));
+    }
 }
