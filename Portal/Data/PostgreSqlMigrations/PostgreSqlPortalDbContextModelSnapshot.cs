@@ -607,9 +607,17 @@ namespace Portal.Data.PostgreSqlMigrations
 
                     b.HasIndex("Status", "RestorableUntil");
 
+                    b.HasIndex("Owner", "CreatedAt", "Id");
+
+                    b.HasIndex("Owner", "Name", "Id");
+
+                    b.HasIndex("Owner", "UpdatedAt", "Id");
+
                     b.HasIndex("Visibility", "Status", "CreatedAt");
 
                     b.HasIndex("Owner", "Visibility", "Status", "CreatedAt");
+
+                    b.HasIndex("Owner", "DeletedAt", "ActivatedAt", "Visibility", "Size");
 
                     b.ToTable("Images", (string)null);
                 });
