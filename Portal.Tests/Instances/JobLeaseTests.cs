@@ -92,6 +92,27 @@ public sealed class JobLeaseTests : IDisposable
     }
 
     [Fact]
+    public async Task VerifyAllImagesAskedOnBWaitsForTheRoundOfAAndThenRunsOnB()
+    {
+        await _a.AddImageAsync(Callers.Alice, "stored");
+        var requests = _b.Get<Portal.Images.Integrity.IntegrityCheckRequests>();
+        var worker = new Portal.Images.Integrity.IntegrityCheckWorker(
+            _b.Get<Portal.Images.Integrity.ImageIntegrityChecker>(), _b.Get<JobLeases>(), requests, _b.Clock, _b.Options,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Portal.Images.Integrity.IntegrityCheckWorker>.Instance);
+        Assert.True(await _a.Get<JobLeases>().TryTakeAsync(Portal.Images.Integrity.IntegrityCheckWorker.JobName, CancellationToken.None));
+        requests.Request(Callers.Operator);
+
+        var wait = await worker.RunOnceAsync(CancellationToken.None);
+
+        Assert.Equal(TimeSpan.FromSeconds(_b.Options.Value.Instances.HeartbeatSeconds), wait);
+        Assert.False(requests.Current!.IsFinished);
+        await _a.Get<JobLeases>().ReleaseAsync(Portal.Images.Integrity.IntegrityCheckWorker.JobName, CancellationToken.None);
+        await worker.RunOnceAsync(CancellationToken.None);
+        Assert.True(requests.Current!.IsFinished);
+        Assert.Equal(1, requests.Current.Found!.Checked);
+    }
+
+    [Fact]
     public async Task OfTwoInstancesTakingAFreeLeaseAtOnceExactlyOneWins()
     {
         for (var round = 0; round < 10; round++)

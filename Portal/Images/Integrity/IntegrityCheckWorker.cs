@@ -35,7 +35,8 @@ public sealed class IntegrityCheckWorker(
             while (!stoppingToken.IsCancellationRequested)
             {
                 var wait = await RunOnceAsync(stoppingToken);
-                await requests.WaitAsync(periodic ? wait : null, stoppingToken);
+                // A request that waits for another instance's round to end is tried again after the wait, periodic job or not.
+                await requests.WaitAsync(periodic || requests.IsPending ? wait : null, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -191,15 +191,23 @@ public sealed class TransferLedger(
     public async Task<IReadOnlyList<ReclaimedTransfer>> ReclaimExpiredAsync(CancellationToken cancellationToken)
     {
         var now = Now;
+        var me = instance.Id;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var expired = await db.TransferReservations.AsNoTracking()
-            .Where(r => r.LeasedUntil <= now)
-            .Select(r => new { r.Id, r.ImageId, r.Kind })
+        var candidates = await db.TransferReservations.AsNoTracking()
+            .Where(r => r.LeasedUntil <= now || r.InstanceId != me)
+            .Select(r => new { r.Id, r.ImageId, r.Kind, r.InstanceId, r.LeasedUntil })
             .ToListAsync(cancellationToken);
+
+        // A predecessor on this machine that crashed is known dead at once (a restart repairs its transfers straight away).
+        var gone = candidates.Select(r => r.InstanceId).Distinct().Where(PortalInstance.IsGoneFromThisMachine).ToHashSet();
         var reclaimed = new List<ReclaimedTransfer>();
-        foreach (var row in expired)
+        foreach (var row in candidates.Where(r => r.LeasedUntil <= now || gone.Contains(r.InstanceId)))
         {
-            if (await db.TransferReservations.Where(r => r.Id == row.Id && r.LeasedUntil <= now).ExecuteDeleteAsync(cancellationToken) == 1)
+            var instanceGone = gone.Contains(row.InstanceId);
+            var removed = await db.TransferReservations
+                .Where(r => r.Id == row.Id && (r.LeasedUntil <= now || (instanceGone && r.InstanceId == row.InstanceId)))
+                .ExecuteDeleteAsync(cancellationToken);
+            if (removed == 1)
             {
                 reclaimed.Add(new ReclaimedTransfer(row.ImageId, row.Kind));
             }
