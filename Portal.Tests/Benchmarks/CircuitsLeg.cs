@@ -171,7 +171,7 @@ public static partial class CircuitsLeg
         await context.CloseAsync();
         Directory.Delete(work, recursive: true);
 
-        var errorList = errors.ToList();
+        var errorList = errors.Concat(portal.ServerProblems.Select(p => $"server: {p}")).ToList();
         foreach (var error in errorList.Take(20))
         {
             Console.WriteLine($"circuits   error: {error}");
@@ -197,9 +197,11 @@ public static partial class CircuitsLeg
         return errorList.Count == 0 && complete;
     }
 
-    private static ILocator Caption(IPage page) => page.Locator(".portal-grid .mud-table-pagination-caption").First;
+    /// <summary>The pager's "26-50 of 200" (its other caption is "Rows per page:").</summary>
+    private static ILocator Caption(IPage page) =>
+        page.Locator(".portal-grid .mud-table-pagination-caption").Filter(new() { HasTextRegex = new Regex(@"\d+\s*-\s*\d+") }).First;
 
-    private static Regex CaptionStarting(int first) => new($"^\\s*{first}\\s*-", RegexOptions.CultureInvariant);
+    private static Regex CaptionStarting(int first) => new($"^\\s*{first}\\s*-");
 
     /// <summary>Clicks "next page" <see cref="Turns"/> times; each turn timed until the grid's caption shows the next rows.</summary>
     private static async Task TurnPagesAsync(IPage page, ConcurrentBag<double>? latencies, CancellationToken cancellationToken)
