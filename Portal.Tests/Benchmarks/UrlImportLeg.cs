@@ -97,6 +97,19 @@ public static class UrlImportLeg
         await SettleAsync([file.Path], cancellationToken);
         var caller = await portal.CallerAsync(BenchmarkPortal.Email);
         var images = portal.Services.GetRequiredService<ImageService>();
+
+        // The end is heard from the portal's own live updates (as the open page hears it), not by polling the database,
+        // which would take CPU from the import on a busy machine.
+        var created = new TaskCompletionSource<Guid>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var subscription = portal.Services.GetRequiredService<ImageEvents>().Subscribe(caller, async change =>
+        {
+            if (change.Progress is null && change.Status is not (ImageStatus.Importing or ImageStatus.Saving)
+                && change.ImageId == await created.Task)
+            {
+                ended.TrySetResult();
+            }
+        });
         var clock = Stopwatch.StartNew();
         var image = await images.CreateAsync(caller, new CreateImageRequest
         {
@@ -105,19 +118,10 @@ public static class UrlImportLeg
             ImageUrl = url,
             DiskFormat = DiskFormat.Raw,
         });
-        Image stored;
-        while (true)
-        {
-            stored = await portal.ImageAsync(image.Id);
-            if (stored.Status is not (ImageStatus.Importing or ImageStatus.Saving) || clock.Elapsed > ToolTimeout)
-            {
-                break;
-            }
-
-            await Task.Delay(10, cancellationToken);
-        }
-
+        created.SetResult(image.Id);
+        await ended.Task.WaitAsync(ToolTimeout, cancellationToken);
         clock.Stop();
+        var stored = await portal.ImageAsync(image.Id);
         if (stored.Status != ImageStatus.Active || stored.Size != file.Length || stored.Checksum != file.Md5 || stored.OsHashValue != file.Sha512)
         {
             throw new InvalidOperationException(
