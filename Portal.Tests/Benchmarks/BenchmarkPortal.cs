@@ -1,5 +1,8 @@
+using System.Collections.Concurrent;
 using System.Net;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Portal.Images;
 using Portal.Tests.Support;
 
@@ -19,6 +22,18 @@ public sealed class BenchmarkPortal : KestrelPortal
         With("Logging:LogLevel:Default", "Warning");
         With("Logging:LogLevel:Microsoft.AspNetCore.DataProtection", "Error");
         With("Portal:Demo:SeedCatalog", "false");
+    }
+
+    /// <summary>
+    /// What the server logged as a problem: errors, and warnings of Blazor's circuits and components (an exception a
+    /// page's error boundary caught, a circuit that failed), which a browser never sees.
+    /// </summary>
+    public ConcurrentQueue<string> ServerProblems { get; } = new();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureLogging(logging => logging.AddProvider(new ProblemLog(ServerProblems)));
     }
 
     /// <summary>Signs in through the form, as a browser does, and keeps the session cookie where curl reads it (<c>-b</c>).</summary>
@@ -49,4 +64,32 @@ public sealed class BenchmarkPortal : KestrelPortal
         await Services.GetRequiredService<ImageService>().DeleteAsync(await CallerAsync(Email), id);
 
     public string StoredPath(Guid id) => Path.Combine(ImagesFolder, id.ToString("D"));
+}
+
+internal sealed class ProblemLog(ConcurrentQueue<string> problems) : ILoggerProvider
+{
+    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, problems);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(string category, ConcurrentQueue<string> problems) : ILogger
+    {
+        private readonly bool _blazor = category.StartsWith("Microsoft.AspNetCore.Components", StringComparison.Ordinal)
+            || category.StartsWith("Microsoft.AspNetCore.SignalR", StringComparison.Ordinal);
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error || (_blazor && logLevel >= LogLevel.Warning);
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                problems.Enqueue($"{logLevel} {category}: {formatter(state, exception)}{(exception is null ? "" : $" ({exception.GetType().Name}: {exception.Message})")}");
+            }
+        }
+    }
 }

@@ -5,9 +5,17 @@ using Portal.Images.Transfer;
 
 namespace Portal.Tests.Benchmarks;
 
-public sealed record UploadBenchmarkOptions(double SizeGib, int Rounds, bool DecompressOnly = false)
+public sealed record UploadBenchmarkOptions(double SizeGib, int Rounds, string? Only = null, bool SizeGiven = false)
 {
+    /// <summary>The legs <c>--only</c> accepts: each runs alone, with its own sizes unless <c>--size-gib</c> is given.</summary>
+    public static readonly IReadOnlyList<string> Legs = ["decompress", "parallel", "import", "glance", "circuits"];
+
     public long Bytes => (long)(SizeGib * (1L << 30));
+
+    public bool DecompressOnly => Only == "decompress";
+
+    /// <summary>The size a leg uses: its own (<paramref name="legDefault"/>) unless <c>--size-gib</c> was given.</summary>
+    public long BytesOr(long legDefault) => SizeGiven ? Bytes : legDefault;
 
     public static bool TryParse(IReadOnlyList<string> args, out UploadBenchmarkOptions options, out string error)
     {
@@ -19,10 +27,10 @@ public sealed record UploadBenchmarkOptions(double SizeGib, int Rounds, bool Dec
             switch (args[i])
             {
                 case "--size-gib" when double.TryParse(value, CultureInfo.InvariantCulture, out var gib) && gib is >= 0.01 and <= 32:
-                    options = options with { SizeGib = gib };
+                    options = options with { SizeGib = gib, SizeGiven = true };
                     break;
-                case "--only" when value == "decompress":
-                    options = options with { DecompressOnly = true };
+                case "--only" when value is not null && Legs.Contains(value):
+                    options = options with { Only = value };
                     break;
                 case "--rounds" when int.TryParse(value, CultureInfo.InvariantCulture, out var rounds) && rounds is >= 1 and <= 20:
                     options = options with { Rounds = rounds };
@@ -65,12 +73,45 @@ public static class UploadBenchmark
         };
 
         var started = Stopwatch.StartNew();
+        var exitCode = 0;
+        if (options.Only is null || options.DecompressOnly)
+        {
+            exitCode = await RunUploadLegsAsync(options, cancel.Token);
+        }
+
+        if (options.Only is null || PeerAndLoadLegs.Names.Contains(options.Only))
+        {
+            try
+            {
+                if (options.Only is not null)
+                {
+                    Console.WriteLine($"machine: {MachineInfo.Describe(Path.GetTempPath())}");
+                }
+
+                exitCode = await PeerAndLoadLegs.RunAsync(options, options.Only, cancel.Token) && exitCode == 0 ? 0 : 1;
+            }
+            catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or HttpRequestException or OperationCanceledException
+                or Microsoft.Playwright.PlaywrightException)
+            {
+                await Console.Error.WriteLineAsync($"upload-benchmark failed: {e.Message}");
+                exitCode = 1;
+            }
+
+            Console.WriteLine($"(finished in {started.Elapsed.TotalSeconds:0} s; temporary files removed)");
+        }
+
+        return exitCode;
+    }
+
+    private static async Task<int> RunUploadLegsAsync(UploadBenchmarkOptions options, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.StartNew();
         await using var portal = new BenchmarkPortal();
         await portal.InitializeAsync();
         var work = Directory.CreateDirectory(Path.Combine(portal.DataFolder, "benchmark")).FullName;
         try
         {
-            return await RunAsync(options, portal, work, cancel.Token);
+            return await RunAsync(options, portal, work, cancellationToken);
         }
         catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or HttpRequestException or OperationCanceledException)
         {
@@ -172,7 +213,7 @@ public static class UploadBenchmark
 
     private sealed record Round(ReferenceResult Reference, Speed Upload, MemoryPeak Memory);
 
-    private static async Task WriteRandomFileAsync(string path, long length, CancellationToken cancellationToken)
+    internal static async Task WriteRandomFileAsync(string path, long length, CancellationToken cancellationToken)
     {
         var buffer = new byte[1 << 20];
         var random = Random.Shared;

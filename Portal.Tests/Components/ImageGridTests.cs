@@ -134,6 +134,38 @@ public sealed class ImageGridTests : PortalComponentTest
     }
 
     [Fact]
+    public async Task AProgressReportOfAnImageOnAnotherPageNeitherReloadsNorRendersThePage()
+    {
+        var images = new List<Image>();
+        for (var i = 0; i < 26; i++)
+        {
+            images.Add(await Harness.AddImageAsync(Callers.Alice, $"image-{i:D2}"));
+        }
+
+        RenderProviders();
+        var grid = Render<ImageGrid>(p => p.Add(g => g.Scope, ImageScope.Private));
+        grid.WaitForAssertion(() => Assert.Equal(25, grid.FindAll("a.portal-image-link").Count));
+        var shownNames = grid.FindAll("a.portal-image-link").Select(a => a.TextContent.Trim()).ToHashSet();
+        var offPage = images.Single(i => !shownNames.Contains(i.Name));
+        var onPage = images.First(i => shownNames.Contains(i.Name));
+
+        // What one report of a shown row costs: one re-render of the grid (its row's chip reads the progress).
+        var before = grid.RenderCount;
+        Harness.Events.Publish(ImageChange.Of(onPage, new TransferProgress(10, 100, DateTime.UtcNow)));
+        grid.WaitForAssertion(() => Assert.NotEqual(before, grid.RenderCount));
+        var oneReport = grid.RenderCount - before;
+
+        // Changes are handled in order: once the shown row's report has re-rendered the grid, the first was handled too.
+        before = grid.RenderCount;
+        Harness.Events.Publish(ImageChange.Of(offPage, new TransferProgress(20, 100, DateTime.UtcNow)));
+        Harness.Events.Publish(ImageChange.Of(onPage, new TransferProgress(20, 100, DateTime.UtcNow)));
+        grid.WaitForAssertion(() => Assert.NotEqual(before, grid.RenderCount));
+
+        Assert.Equal(oneReport, grid.RenderCount - before);
+        Assert.Equal(shownNames, grid.FindAll("a.portal-image-link").Select(a => a.TextContent.Trim()).ToHashSet());
+    }
+
+    [Fact]
     public async Task ANewImageOfTheAccountAppearsByItself()
     {
         RenderProviders();

@@ -12,7 +12,13 @@ namespace Portal.Tests.Components;
 [Trait(TestCategories.Category, TestCategories.Integration)]
 public sealed class QuotasPageTests : PortalComponentTest
 {
-    public QuotasPageTests() => SignInAs(Callers.Operator);
+    public QuotasPageTests()
+    {
+        SignInAs(Callers.Operator);
+
+        // Services are set up before the test starts (PortalComponentTest creates the renderer then); nothing here fills the store.
+        Services.Configure<Portal.Configuration.PortalOptions>(options => options.Storage.FreeSpaceReserveGb = 5);
+    }
 
     private IRenderedComponent<QuotasPage> OpenQuotaOf(string account)
     {
@@ -31,7 +37,6 @@ public sealed class QuotasPageTests : PortalComponentTest
     [Fact]
     public void ShowsTheImageStoresFreeSpaceAndTheReserve()
     {
-        Services.Configure<Portal.Configuration.PortalOptions>(options => options.Storage.FreeSpaceReserveGb = 5);
         RenderProviders();
         var page = Render<QuotasPage>();
 

@@ -1,4 +1,5 @@
 using Bunit;
+using Microsoft.AspNetCore.Components;
 using Portal.Images;
 using Portal.Images.Components;
 using Portal.Tests.Support;
@@ -31,6 +32,31 @@ public sealed class RefreshOnImageChangeTests : PortalComponentTest
             .Add(c => c.ImageId, imageId)
             .Add(c => c.IgnoreProgress, ignoreProgress)
             .Add(c => c.OnChange, (ImageChange change) => heard.Add(change)));
+
+    [Fact]
+    public async Task AnOpenPageListensUntilItGoesAway()
+    {
+        var listener = Listen([]);
+
+        listener.WaitForAssertion(() => Assert.Equal(1, Harness.Events.SubscriberCount));
+        await DisposeComponentsAsync();
+        Assert.Equal(0, Harness.Events.SubscriberCount);
+    }
+
+    [Fact]
+    public void APrerenderedPageDoesNotListen()
+    {
+        // The prerenderer's copy of a page is plain HTML, replaced when the circuit starts: re-rendering it on a change
+        // while it still rendered failed under load (the circuits benchmark leg).
+        SetRendererInfo(new RendererInfo("Static", isInteractive: false));
+        var heard = new List<ImageChange>();
+        Listen(heard);
+
+        Harness.Events.Publish(ChangeOf(Shown));
+
+        Assert.Equal(0, Harness.Events.SubscriberCount);
+        Assert.Empty(heard);
+    }
 
     [Fact]
     public void ChangesOfTheShownImageAreHeard()

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Bunit;
+using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using MudBlazor.Interop;
 using MudBlazor.Services;
@@ -61,7 +62,13 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         return Render<MudDialogProvider>();
     }
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public Task InitializeAsync()
+    {
+        // The portal's pages run in an interactive server circuit (after a prerender, which a test may set instead). Set
+        // here, after every constructor: setting it creates the renderer, after which no service can be added.
+        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
+        return Task.CompletedTask;
+    }
 
     async Task IAsyncLifetime.DisposeAsync()
     {

@@ -46,6 +46,9 @@ public sealed class ImageEvents(ILogger<ImageEvents> logger)
         return subscription;
     }
 
+    /// <summary>How many listeners (open interactive pages' components) are subscribed now.</summary>
+    internal int SubscriberCount => _subscriptions.Count;
+
     public void Publish(ImageChange change)
     {
         foreach (var subscription in _subscriptions.Values)
