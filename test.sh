@@ -2,7 +2,8 @@
 # Runs every test of Portal. On a fresh Debian/Ubuntu machine it first installs what the tests need:
 # Debian's Chromium (browser tests; nothing downloads a browser), qemu-utils + genisoimage (real disk images) and
 # Debian's OpenStack clients, python3-openstackclient + python3-glanceclient (the tests drive them against the portal),
-# and gzip, xz-utils, zstd, bzip2 (compressed images made by the real tools), and Debian's PostgreSQL 15
+# gzip, xz-utils, zstd, bzip2 (compressed images made by the real tools), OpenStack Swift with memcached
+# (the S3 image store's tests start one on loopback), and Debian's PostgreSQL 15
 # (postgresql: the tests start their own server from /usr/lib/postgresql/15/bin in a temporary folder).
 #
 # Without arguments it runs every test on SQLite, then the data and service tests a second time against PostgreSQL:
@@ -23,6 +24,14 @@ command -v xz >/dev/null 2>&1 || missing+=(xz-utils)
 command -v zstd >/dev/null 2>&1 || missing+=(zstd)
 command -v bzip2 >/dev/null 2>&1 || missing+=(bzip2)
 command -v /usr/lib/postgresql/15/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+# The S3 image store's tests run against a real OpenStack Swift (s3api) with memcached, started by the tests.
+command -v swift-proxy-server >/dev/null 2>&1 || missing+=(swift-proxy)
+command -v swift-object-server >/dev/null 2>&1 || missing+=(swift-object)
+command -v swift-container-server >/dev/null 2>&1 || missing+=(swift-container)
+command -v swift-account-server >/dev/null 2>&1 || missing+=(swift-account)
+command -v swift-ring-builder >/dev/null 2>&1 || missing+=(swift)
+command -v memcached >/dev/null 2>&1 || missing+=(memcached)
+command -v swift >/dev/null 2>&1 || missing+=(python3-swiftclient)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "Installing test prerequisites: ${missing[*]}"
   sudo=""

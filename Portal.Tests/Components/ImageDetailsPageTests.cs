@@ -99,7 +99,7 @@ public sealed class ImageDetailsPageTests : PortalComponentTest
         // It went to Recently deleted, and the page says so by going there.
         page.WaitForAssertion(() => Assert.EndsWith("/compute/images?tab=deleted", Services.GetRequiredService<NavigationManager>().Uri));
         Assert.Equal(ImageStatus.PendingDelete, (await Harness.Service.GetAsync(Callers.Alice, image.Id)).Status);
-        Assert.True(Harness.Store.Exists(image.Id));
+        Assert.True(await Harness.Store.ExistsAsync(image.Id, CancellationToken.None));
     }
 
     [Fact]
@@ -115,7 +115,7 @@ public sealed class ImageDetailsPageTests : PortalComponentTest
         dialogs.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == "Cancel").Click();
 
         Assert.Equal(ImageStatus.Active, (await Harness.Service.GetAsync(Callers.Alice, image.Id)).Status);
-        Assert.True(Harness.Store.Exists(image.Id));
+        Assert.True(await Harness.Store.ExistsAsync(image.Id, CancellationToken.None));
     }
 
     [Fact]

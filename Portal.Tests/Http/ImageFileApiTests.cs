@@ -239,7 +239,7 @@ public sealed class ImageFileApiTests(KestrelPortal portal) : IClassFixture<Kest
         {
             // What start-up reconciliation does for every stored image, for this one only: the other tests' images are not touched.
             var stored = await db.Images.SingleAsync(i => i.Id == image.Id);
-            InterruptedTransfers.CheckStoredData(stored, portal.Services.GetRequiredService<IImageStore>(), DateTime.UtcNow);
+            await InterruptedTransfers.CheckStoredDataAsync(stored, portal.Services.GetRequiredService<IImageStore>(), DateTime.UtcNow, CancellationToken.None);
             await db.SaveChangesAsync();
         }
 

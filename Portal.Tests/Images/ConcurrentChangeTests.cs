@@ -91,7 +91,7 @@ public sealed class ConcurrentChangeTests : IDisposable
             var at = $"round {round}: protect {protect}, delete {delete}, stored {stored.Status.ToApiName()} protected={stored.IsProtected}";
             Assert.True(protect.Won != delete.Won, at);
             Assert.False(IsGone(stored) && stored.IsProtected, at);
-            Assert.True(stored.HasData == _harness.Store.Exists(image.Id), at);
+            Assert.True(stored.HasData == await _harness.Store.ExistsAsync(image.Id, CancellationToken.None), at);
             if (delete.Won)
             {
                 Assert.True(IsGone(stored), at);
@@ -135,7 +135,7 @@ public sealed class ConcurrentChangeTests : IDisposable
             var loser = (first.Won ? second : first).Refusal!;
             Assert.True(loser.Code is RefusalCode.NotFound or RefusalCode.InvalidState, at);
             Assert.True(IsGone(stored), at);
-            Assert.True(stored.HasData == _harness.Store.Exists(image.Id), at);
+            Assert.True(stored.HasData == await _harness.Store.ExistsAsync(image.Id, CancellationToken.None), at);
             await AssertLedgerAgreesWithDatabaseAsync(probe, Callers.AliceAccount, at);
         }
     }
@@ -268,7 +268,7 @@ public sealed class ConcurrentChangeTests : IDisposable
     {
         try
         {
-            await using var writer = _harness.Store.BeginWrite(id);
+            await using var writer = await _harness.Store.BeginWriteAsync(id, CancellationToken.None);
             for (var offset = 0; offset < content.Length; offset += 16 << 10)
             {
                 await writer.WriteAsync(content.AsMemory(offset, Math.Min(16 << 10, content.Length - offset)), CancellationToken.None);

@@ -165,11 +165,11 @@ public sealed class ImageServiceTests : IDisposable
     public async Task DeleteOfAnImageWithDataKeepsTheDataAndMovesItToRecentlyDeleted()
     {
         var image = await _harness.AddImageAsync(Callers.Alice, "doomed");
-        Assert.True(_harness.Store.Exists(image.Id));
+        Assert.True(await _harness.Store.ExistsAsync(image.Id, CancellationToken.None));
 
         await Service.DeleteAsync(Callers.Alice, image.Id);
 
-        Assert.True(_harness.Store.Exists(image.Id));
+        Assert.True(await _harness.Store.ExistsAsync(image.Id, CancellationToken.None));
         await using var db = _harness.Database.CreateDbContext();
         var row = await db.Images.SingleAsync(i => i.Id == image.Id);
         Assert.Equal(ImageStatus.PendingDelete, row.Status);
@@ -202,7 +202,7 @@ public sealed class ImageServiceTests : IDisposable
         var refusal = await Assert.ThrowsAsync<ImageRuleException>(() => Service.DeleteAsync(Callers.Alice, image.Id));
 
         Assert.Contains("Unprotect it first", refusal.Message);
-        Assert.True(_harness.Store.Exists(image.Id));
+        Assert.True(await _harness.Store.ExistsAsync(image.Id, CancellationToken.None));
         Assert.Equal(ImageStatus.Active, (await Service.GetAsync(Callers.Alice, image.Id)).Status);
     }
 
@@ -228,7 +228,7 @@ public sealed class ImageServiceTests : IDisposable
         await Assert.ThrowsAsync<ImageNotFoundException>(() => Service.SetProtectedAsync(Callers.Bob, image.Id, true));
         await Assert.ThrowsAsync<ImageNotFoundException>(() => Service.DeleteAsync(Callers.Bob, image.Id));
 
-        Assert.True(_harness.Store.Exists(image.Id));
+        Assert.True(await _harness.Store.ExistsAsync(image.Id, CancellationToken.None));
         Assert.False((await Service.GetAsync(Callers.Alice, image.Id)).IsProtected);
     }
 
@@ -243,7 +243,7 @@ public sealed class ImageServiceTests : IDisposable
 
         var unchanged = await Service.GetAsync(Callers.Bob, image.Id);
         Assert.Equal("ubuntu", unchanged.Name);
-        Assert.True(_harness.Store.Exists(image.Id));
+        Assert.True(await _harness.Store.ExistsAsync(image.Id, CancellationToken.None));
     }
 
     [Fact]

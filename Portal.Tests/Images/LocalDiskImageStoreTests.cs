@@ -16,18 +16,18 @@ public sealed class LocalDiskImageStoreTests : IDisposable
         var store = new LocalDiskImageStore(_root);
         var id = Guid.NewGuid();
 
-        await using (var writer = store.BeginWrite(id))
+        await using (var writer = await store.BeginWriteAsync(id, CancellationToken.None))
         {
             await writer.WriteAsync("hello "u8.ToArray(), CancellationToken.None);
             await writer.WriteAsync("world"u8.ToArray(), CancellationToken.None);
-            Assert.False(store.Exists(id));
+            Assert.False(await store.ExistsAsync(id, CancellationToken.None));
             Assert.Single(store.IncomingFiles());
 
             await writer.CommitAsync(CancellationToken.None);
             Assert.Equal(11, writer.Length);
         }
 
-        Assert.True(store.Exists(id));
+        Assert.True(await store.ExistsAsync(id, CancellationToken.None));
         Assert.Equal("hello world", await File.ReadAllTextAsync(store.PathOf(id)));
         Assert.Empty(store.IncomingFiles());
     }
@@ -44,7 +44,7 @@ public sealed class LocalDiskImageStoreTests : IDisposable
         var store = new LocalDiskImageStore(root);
         var id = Guid.NewGuid();
 
-        await using (var writer = store.BeginWrite(id))
+        await using (var writer = await store.BeginWriteAsync(id, CancellationToken.None))
         {
             await writer.WriteAsync("secret"u8.ToArray(), CancellationToken.None);
             Assert.Equal(Portal.Configuration.DataDirectory.PrivateFileMode, File.GetUnixFileMode(Assert.Single(store.IncomingFiles())));
@@ -62,12 +62,12 @@ public sealed class LocalDiskImageStoreTests : IDisposable
         var store = new LocalDiskImageStore(_root);
         var id = Guid.NewGuid();
 
-        await using (var writer = store.BeginWrite(id))
+        await using (var writer = await store.BeginWriteAsync(id, CancellationToken.None))
         {
             await writer.WriteAsync(new byte[4096], CancellationToken.None);
         }
 
-        Assert.False(store.Exists(id));
+        Assert.False(await store.ExistsAsync(id, CancellationToken.None));
         Assert.Empty(store.IncomingFiles());
     }
 
@@ -76,13 +76,13 @@ public sealed class LocalDiskImageStoreTests : IDisposable
     {
         var store = new LocalDiskImageStore(_root);
         var id = Guid.NewGuid();
-        await using (var first = store.BeginWrite(id))
+        await using (var first = await store.BeginWriteAsync(id, CancellationToken.None))
         {
             await first.WriteAsync("original"u8.ToArray(), CancellationToken.None);
             await first.CommitAsync(CancellationToken.None);
         }
 
-        await using (var second = store.BeginWrite(id))
+        await using (var second = await store.BeginWriteAsync(id, CancellationToken.None))
         {
             await second.WriteAsync("replacement"u8.ToArray(), CancellationToken.None);
             await Assert.ThrowsAsync<IOException>(async () => await second.CommitAsync(CancellationToken.None));
@@ -97,11 +97,11 @@ public sealed class LocalDiskImageStoreTests : IDisposable
     {
         var store = new LocalDiskImageStore(_root);
         var id = Guid.NewGuid();
-        await using (var first = store.BeginWrite(id))
+        await using (var first = await store.BeginWriteAsync(id, CancellationToken.None))
         {
-            var refused = Assert.Throws<IOException>(() => store.BeginWrite(id));
+            var refused = await Assert.ThrowsAsync<IOException>(() => store.BeginWriteAsync(id, CancellationToken.None));
             Assert.Equal($"The data of image {id} is already being written.", refused.Message);
-            await using (var other = store.BeginWrite(Guid.NewGuid()))
+            await using (var other = await store.BeginWriteAsync(Guid.NewGuid(), CancellationToken.None))
             {
                 // Another image's data may be written meanwhile.
             }
@@ -110,8 +110,8 @@ public sealed class LocalDiskImageStoreTests : IDisposable
         }
 
         // Closed without committing: nothing stored, and the image may be written again.
-        Assert.False(store.Exists(id));
-        await using (var again = store.BeginWrite(id))
+        Assert.False(await store.ExistsAsync(id, CancellationToken.None));
+        await using (var again = await store.BeginWriteAsync(id, CancellationToken.None))
         {
             await again.WriteAsync("again"u8.ToArray(), CancellationToken.None);
             await again.CommitAsync(CancellationToken.None);
@@ -126,15 +126,15 @@ public sealed class LocalDiskImageStoreTests : IDisposable
     {
         var store = new LocalDiskImageStore(_root);
         var id = Guid.NewGuid();
-        await using (var writer = store.BeginWrite(id))
+        await using (var writer = await store.BeginWriteAsync(id, CancellationToken.None))
         {
             await writer.WriteAsync(new byte[1], CancellationToken.None);
             await writer.CommitAsync(CancellationToken.None);
         }
 
-        Assert.True(store.Delete(id));
-        Assert.False(store.Delete(id));
-        Assert.Null(store.OpenRead(id));
+        Assert.True(await store.DeleteAsync(id, CancellationToken.None));
+        Assert.False(await store.DeleteAsync(id, CancellationToken.None));
+        Assert.Null(await store.OpenReadAsync(id, CancellationToken.None));
     }
 
     [Fact]
@@ -143,7 +143,7 @@ public sealed class LocalDiskImageStoreTests : IDisposable
         var store = new LocalDiskImageStore(_root);
         var id = Guid.NewGuid();
         var zeros = new byte[8 << 20];
-        await using (var writer = store.BeginWrite(id))
+        await using (var writer = await store.BeginWriteAsync(id, CancellationToken.None))
         {
             await writer.WriteAsync(zeros, CancellationToken.None);
             await writer.WriteAsync("data"u8.ToArray(), CancellationToken.None);
@@ -169,7 +169,7 @@ public sealed class LocalDiskImageStoreTests : IDisposable
         using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var length = (3 * LocalDiskImageStore.FlushEvery) + 12345;
 
-        await using (var writer = store.BeginWrite(id))
+        await using (var writer = await store.BeginWriteAsync(id, CancellationToken.None))
         {
             for (long written = 0; written < length; written += chunk.Length)
             {
@@ -195,7 +195,7 @@ public sealed class LocalDiskImageStoreTests : IDisposable
         var id = Guid.NewGuid();
         var chunk = RandomNumberGenerator.GetBytes(1 << 20);
 
-        await using (var writer = store.BeginWrite(id))
+        await using (var writer = await store.BeginWriteAsync(id, CancellationToken.None))
         {
             for (long written = 0; written <= 2 * LocalDiskImageStore.FlushEvery; written += chunk.Length)
             {
@@ -203,7 +203,7 @@ public sealed class LocalDiskImageStoreTests : IDisposable
             }
         }
 
-        Assert.False(store.Exists(id));
+        Assert.False(await store.ExistsAsync(id, CancellationToken.None));
         Assert.Empty(store.IncomingFiles());
     }
 

@@ -108,7 +108,7 @@ public sealed class ImageServiceHarness : IDisposable
         if (active)
         {
             image.BeginTransfer(owner, ImageStatus.Saving, Clock.GetUtcNow().UtcDateTime);
-            await using (var writer = Store.BeginWrite(image.Id))
+            await using (var writer = await Store.BeginWriteAsync(image.Id, CancellationToken.None))
             {
                 // Zeros are stored as holes: even gigabytes cost no disk.
                 var zeros = new byte[(int)Math.Min(size, 1 << 20)];

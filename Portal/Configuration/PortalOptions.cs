@@ -32,6 +32,71 @@ public sealed class PortalOptions
     public ApiOptions Api { get; set; } = new();
 
     public IntegrityOptions Integrity { get; set; } = new();
+
+    public ImageStoreOptions ImageStore { get; set; } = new();
+}
+
+public enum ImageStoreKind
+{
+    /// <summary>One file per image under the data folder: the embedded default.</summary>
+    LocalDisk,
+
+    /// <summary>An S3-compatible object store (Swift with s3api, Ceph RGW, MinIO, Amazon S3).</summary>
+    S3,
+}
+
+/// <summary>Where image bytes live (Portal:ImageStore).</summary>
+public sealed class ImageStoreOptions
+{
+    public ImageStoreKind Kind { get; set; } = ImageStoreKind.LocalDisk;
+
+    /// <summary>
+    /// How long the ready check reuses the store probe's answer: on an object store the probe is three requests (write,
+    /// read, delete), and a load balancer asking every second should not triple the store's load. 0 probes every time.
+    /// </summary>
+    public int HealthProbeCacheSeconds { get; set; } = 5;
+
+    public S3StoreOptions S3 { get; set; } = new();
+}
+
+/// <summary>The object store's address and credentials (Portal:ImageStore:S3).</summary>
+public sealed class S3StoreOptions
+{
+    public const int MinPartSizeMb = 5;
+    public const int MaxPartSizeMb = 512;
+
+    /// <summary>e.g. <c>https://swift.example.com:8080</c>; empty means Amazon S3 itself (by <see cref="Region"/>).</summary>
+    public string? ServiceUrl { get; set; }
+
+    public string Bucket { get; set; } = "";
+
+    /// <summary>Object keys start with this (e.g. <c>images/</c>): the bucket may hold other things.</summary>
+    public string KeyPrefix { get; set; } = "images/";
+
+    public string AccessKey { get; set; } = "";
+
+    public string SecretKey { get; set; } = "";
+
+    public string Region { get; set; } = "us-east-1";
+
+    /// <summary>Bucket in the path (<c>host/bucket/key</c>) rather than the host name: what Swift and most self-hosted stores need.</summary>
+    public bool ForcePathStyle { get; set; } = true;
+
+    /// <summary>Size of one multipart upload part (MiB): what an upload holds in memory is at most two parts.</summary>
+    public int PartSizeMb { get; set; } = 16;
+
+    /// <summary>
+    /// Most parts one upload may have: Swift's s3api takes 1000 by default (its <c>max_upload_part_num</c>), Amazon S3
+    /// 10 000. With <see cref="PartSizeMb"/> it bounds the largest image (16 MiB × 1000 ≈ 16.7 GB).
+    /// </summary>
+    public int MaxParts { get; set; } = 1000;
+
+    public long MaxObjectBytes => PartSizeBytes * MaxParts;
+
+    /// <summary>Creates the bucket at start when it is missing (handy for a development store).</summary>
+    public bool CreateBucket { get; set; }
+
+    public long PartSizeBytes => (long)PartSizeMb << 20;
 }
 
 /// <summary>Which database the portal keeps its records in.</summary>
@@ -170,4 +235,14 @@ public sealed class ImageLimitOptions
     public int ScrubIntervalMinutes { get; set; } = 15;
 
     public TimeSpan RestoreWindow => TimeSpan.FromHours(RestoreWindowHours);
+}
+
+/// <summary>S3's bucket naming rules (the path-style subset every S3-compatible store accepts).</summary>
+public static class S3BucketNames
+{
+    public static bool IsValid(string? name) =>
+        name is { Length: >= 3 and <= 63 }
+        && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '.' or '-')
+        && char.IsAsciiLetterOrDigit(name[0]) && char.IsAsciiLetterOrDigit(name[^1])
+        && !name.Contains("..", StringComparison.Ordinal);
 }

@@ -84,6 +84,42 @@ public sealed class PortalOptionsValidator : AbstractValidator<PortalOptions>, I
             .GreaterThanOrEqualTo(0).WithMessage("Portal:Integrity:MaxBytesPerSecond must be 0 (no limit) or a positive number of bytes.");
         RuleFor(o => o.SignIn.WindowSeconds)
             .InclusiveBetween(1, 86_400).WithMessage("Portal:SignIn:WindowSeconds must be between 1 and 86400 seconds.");
+        RuleFor(o => o.ImageStore.Kind)
+            .IsInEnum().WithMessage("Portal:ImageStore:Kind must be LocalDisk or S3.");
+        RuleFor(o => o.ImageStore.HealthProbeCacheSeconds)
+            .InclusiveBetween(0, 3_600).WithMessage("Portal:ImageStore:HealthProbeCacheSeconds must be between 0 and 3600 seconds.");
+        When(o => o.ImageStore.Kind == ImageStoreKind.S3, () =>
+        {
+            // The messages name the setting, never its value: a secret must not end up in a log.
+            RuleFor(o => o.ImageStore.S3.ServiceUrl)
+                .Must(url => Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+                    && string.IsNullOrEmpty(uri.UserInfo))
+                .When(o => !string.IsNullOrEmpty(o.ImageStore.S3.ServiceUrl))
+                .WithMessage("Portal:ImageStore:S3:ServiceUrl must be an absolute http or https address without credentials, e.g. https://swift.example.com:8080.");
+            RuleFor(o => o.ImageStore.S3.Bucket)
+                .Must(S3BucketNames.IsValid)
+                .WithMessage("Portal:ImageStore:S3:Bucket must name a bucket: 3 to 63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit.");
+            RuleFor(o => o.ImageStore.S3.KeyPrefix)
+                .Must(prefix => prefix.Length <= 200 && !prefix.StartsWith('/'))
+                .WithMessage("Portal:ImageStore:S3:KeyPrefix must be at most 200 characters and not start with '/'.");
+            RuleFor(o => o.ImageStore.S3.AccessKey)
+                .NotEmpty().WithMessage("Portal:ImageStore:S3:AccessKey must be set when Portal:ImageStore:Kind is S3.");
+            RuleFor(o => o.ImageStore.S3.SecretKey)
+                .NotEmpty().WithMessage("Portal:ImageStore:S3:SecretKey must be set when Portal:ImageStore:Kind is S3.");
+            RuleFor(o => o.ImageStore.S3.Region)
+                .NotEmpty().WithMessage("Portal:ImageStore:S3:Region must name a region (any name, e.g. us-east-1, for a store that ignores it).");
+            RuleFor(o => o.ImageStore.S3.PartSizeMb)
+                .InclusiveBetween(S3StoreOptions.MinPartSizeMb, S3StoreOptions.MaxPartSizeMb)
+                .WithMessage($"Portal:ImageStore:S3:PartSizeMb must be between {S3StoreOptions.MinPartSizeMb} (S3's smallest part) and {S3StoreOptions.MaxPartSizeMb} MiB.");
+            RuleFor(o => o.ImageStore.S3.MaxParts)
+                .InclusiveBetween(1, 10_000).WithMessage("Portal:ImageStore:S3:MaxParts must be between 1 and 10000 (Swift's s3api takes 1000 by default).");
+            RuleFor(o => o.Images.MaxImageSizeBytes)
+                .Must((o, max) => max <= o.ImageStore.S3.MaxObjectBytes)
+                .When(o => o.ImageStore.S3.PartSizeMb > 0 && o.ImageStore.S3.MaxParts > 0)
+                .WithMessage(o => $"Portal:Images:MaxImageSizeBytes ({o.Images.MaxImageSizeBytes}) is more than the object store takes in one upload: " +
+                    $"Portal:ImageStore:S3:MaxParts ({o.ImageStore.S3.MaxParts}) parts of Portal:ImageStore:S3:PartSizeMb ({o.ImageStore.S3.PartSizeMb} MiB) = {o.ImageStore.S3.MaxObjectBytes} bytes. " +
+                    "Lower MaxImageSizeBytes or raise PartSizeMb (each upload holds up to two parts in memory).");
+        });
     }
 
     private static bool IsPostgreSqlConnectionString(string? value)

@@ -32,6 +32,8 @@ public static class PortalHealth
                 return true;
             })
             .AddCheck<ImageStoreHealthCheck>("image-store", tags: [ReadyTag]);
+        // One instance keeps the last probe's answer (AddCheck alone would make a new check per run).
+        services.AddSingleton<ImageStoreHealthCheck>();
         return services;
     }
 
@@ -52,41 +54,82 @@ public static class PortalHealth
 
 /// <summary>
 /// The image store takes and gives back bytes: a small probe goes in through the store's own writer and is read back
-/// and removed, so the same check holds for any store behind <see cref="IImageStore"/>. Free space below
-/// Portal:Storage:FreeSpaceReserveGb is Degraded, not Unhealthy: uploads are refused, but downloads and the rest still work.
+/// and removed, so the same check holds for any store behind <see cref="IImageStore"/>. On an object store that is three
+/// requests, so the probe's answer is reused for Portal:ImageStore:HealthProbeCacheSeconds (one probe at a time; callers
+/// in between share its answer). Free space below Portal:Storage:FreeSpaceReserveGb is Degraded, not Unhealthy:
+/// uploads are refused, but downloads and the rest still work.
 /// </summary>
-public sealed class ImageStoreHealthCheck(IImageStore store, IOptions<PortalOptions> options) : IHealthCheck
+public sealed class ImageStoreHealthCheck(IImageStore store, IOptions<PortalOptions> options, TimeProvider clock) : IHealthCheck, IDisposable
 {
     private static readonly byte[] Probe = "portal health probe"u8.ToArray();
 
+    private readonly SemaphoreSlim _probing = new(1, 1);
+    private (HealthCheckResult Result, DateTimeOffset At)? _last;
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var probeId = Guid.NewGuid();
-        try
+        var probed = await ProbeAsync(cancellationToken);
+        if (probed.Status != HealthStatus.Healthy)
         {
-            await using (var writer = store.BeginWrite(probeId))
-            {
-                await writer.WriteAsync(Probe, cancellationToken);
-                await writer.CommitAsync(cancellationToken);
-            }
-
-            await using (var read = store.OpenRead(probeId))
-            {
-                if (read is null || !await ReadsBackAsync(read, cancellationToken))
-                {
-                    return HealthCheckResult.Unhealthy("The image store did not give back what was written.");
-                }
-            }
-        }
-        finally
-        {
-            TryDelete(probeId);
+            return probed;
         }
 
         var reserve = options.Value.Storage.FreeSpaceReserveBytes;
         return store.AvailableBytes is { } free && free < reserve
             ? HealthCheckResult.Degraded($"The image store has {free} bytes free, below its reserve of {reserve}: uploads are refused.")
             : HealthCheckResult.Healthy();
+    }
+
+    private async Task<HealthCheckResult> ProbeAsync(CancellationToken cancellationToken)
+    {
+        var reuseFor = TimeSpan.FromSeconds(options.Value.ImageStore.HealthProbeCacheSeconds);
+        await _probing.WaitAsync(cancellationToken);
+        try
+        {
+            if (_last is { } last && clock.GetUtcNow() - last.At < reuseFor)
+            {
+                return last.Result;
+            }
+
+            HealthCheckResult result;
+            try
+            {
+                result = await WriteReadDeleteAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                result = HealthCheckResult.Unhealthy("The image store failed the probe.", e);
+            }
+
+            _last = (result, clock.GetUtcNow());
+            return result;
+        }
+        finally
+        {
+            _probing.Release();
+        }
+    }
+
+    private async Task<HealthCheckResult> WriteReadDeleteAsync(CancellationToken cancellationToken)
+    {
+        var probeId = Guid.NewGuid();
+        try
+        {
+            await using (var writer = await store.BeginWriteAsync(probeId, cancellationToken))
+            {
+                await writer.WriteAsync(Probe, cancellationToken);
+                await writer.CommitAsync(cancellationToken);
+            }
+
+            await using var read = await store.OpenReadAsync(probeId, cancellationToken);
+            return read is not null && await ReadsBackAsync(read, cancellationToken)
+                ? HealthCheckResult.Healthy()
+                : HealthCheckResult.Unhealthy("The image store did not give back what was written.");
+        }
+        finally
+        {
+            await TryDeleteAsync(probeId);
+        }
     }
 
     private static async Task<bool> ReadsBackAsync(Stream read, CancellationToken cancellationToken)
@@ -106,15 +149,17 @@ public sealed class ImageStoreHealthCheck(IImageStore store, IOptions<PortalOpti
         return buffer.AsSpan(0, total).SequenceEqual(Probe);
     }
 
-    private void TryDelete(Guid probeId)
+    private async Task TryDeleteAsync(Guid probeId)
     {
         try
         {
-            store.Delete(probeId);
+            await store.DeleteAsync(probeId, CancellationToken.None);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // The check's outcome already says what is wrong with the store.
         }
     }
+
+    public void Dispose() => _probing.Dispose();
 }

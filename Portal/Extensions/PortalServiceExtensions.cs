@@ -172,7 +172,10 @@ public static class PortalServiceExtensions
 
     private static void AddImages(IServiceCollection services)
     {
-        services.AddSingleton<IImageStore, LocalDiskImageStore>();
+        services.AddSingleton<IImageStore>(sp =>
+            sp.GetRequiredService<IOptions<PortalOptions>>().Value.ImageStore is { Kind: ImageStoreKind.S3 } settings
+                ? new Images.ObjectStore.S3ImageStore(settings.S3, sp.GetRequiredService<ILogger<Images.ObjectStore.S3ImageStore>>())
+                : new LocalDiskImageStore(sp.GetRequiredService<DataDirectory>()));
         services.AddSingleton<IValidator<UpdateImageRequest>, UpdateImageRequestValidator>();
         services.AddSingleton<IValidator<CreateImageRequest>, CreateImageRequestValidator>();
         services.AddSingleton<ImageEvents>();

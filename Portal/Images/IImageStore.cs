@@ -1,33 +1,39 @@
 namespace Portal.Images;
 
 /// <summary>
-/// Where image bytes live. Local disk today; an object store (Ceph RGW, Swift via S3) can take over
-/// behind this seam without touching the domain.
+/// Where image bytes live: local disk (the embedded default) or an S3-compatible object store. Every call may be a
+/// network round trip, hence asynchronous.
 /// </summary>
 public interface IImageStore
 {
     /// <summary>Starts writing an image's data. Nothing is visible under the image's id until the writer commits.</summary>
-    ImageDataWriter BeginWrite(Guid imageId);
+    Task<ImageDataWriter> BeginWriteAsync(Guid imageId, CancellationToken cancellationToken);
 
-    /// <summary>Opens stored data for reading, or null when there is none.</summary>
-    Stream? OpenRead(Guid imageId);
+    /// <summary>Opens stored data for reading from the start, or null when there is none.</summary>
+    Task<Stream?> OpenReadAsync(Guid imageId, CancellationToken cancellationToken);
 
-    bool Exists(Guid imageId);
+    /// <summary>
+    /// Opens <paramref name="length"/> bytes of stored data from <paramref name="offset"/> (to the end when null), or null
+    /// when there is none: an object store asks for just that range rather than seeking in a stream.
+    /// </summary>
+    Task<Stream?> OpenReadAsync(Guid imageId, long offset, long? length, CancellationToken cancellationToken);
+
+    Task<bool> ExistsAsync(Guid imageId, CancellationToken cancellationToken);
 
     /// <summary>The length of the stored data in bytes, or null when there is none.</summary>
-    long? LengthOf(Guid imageId);
+    Task<long?> LengthOfAsync(Guid imageId, CancellationToken cancellationToken);
 
     /// <summary>Bytes still free where the store writes; null when the store cannot tell.</summary>
     long? AvailableBytes { get; }
 
-    /// <summary>Removes stored data; true when there was something to remove.</summary>
-    bool Delete(Guid imageId);
+    /// <summary>Removes stored data; true when there was something to remove. Removing what is not there is no error.</summary>
+    Task<bool> DeleteAsync(Guid imageId, CancellationToken cancellationToken);
 
     /// <summary>
     /// Removes data that was still being written when the portal stopped (it never became an image's data);
     /// called at start, when no transfer can be running. Returns how many partial writes were removed.
     /// </summary>
-    int RemoveIncompleteWrites();
+    Task<int> RemoveIncompleteWritesAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>Data on its way into the store. Disposing without committing discards it.</summary>

@@ -404,7 +404,7 @@ public sealed class ImageService(
         imports.Remove(id);
         if (deleted.Status == ImageStatus.Deleted)
         {
-            RemoveData(before!, deleted);
+            await RemoveDataAsync(before!, deleted);
         }
         else
         {
@@ -437,7 +437,7 @@ public sealed class ImageService(
 
         transfers.Cancel(id);
         imports.Remove(id);
-        RemoveData(before!, deleted);
+        await RemoveDataAsync(before!, deleted);
         logger.LogInformation("Image {ImageId} deleted permanently by {User}", id, caller.Email);
         return deleted;
     }
@@ -484,7 +484,7 @@ public sealed class ImageService(
             }
 
             events.Publish(ImageChange.Of(before, image));
-            RemoveData(before, image);
+            await RemoveDataAsync(before, image);
             removed++;
         }
 
@@ -500,7 +500,7 @@ public sealed class ImageService(
     /// After the row was marked deleted: frees the quota the data held and removes it from the store. The row is marked
     /// first, so a crash in between leaves an orphan file to reclaim, never a live row without data.
     /// </summary>
-    private void RemoveData(Image before, Image deleted)
+    private async Task RemoveDataAsync(Image before, Image deleted)
     {
         if (before is { Size: { } size } && before.OccupiesStorage())
         {
@@ -509,7 +509,8 @@ public sealed class ImageService(
 
         try
         {
-            store.Delete(deleted.Id);
+            // The row already says deleted: the data goes whether or not the caller is still waiting.
+            await store.DeleteAsync(deleted.Id, CancellationToken.None);
         }
         catch (IOException e)
         {

@@ -42,7 +42,7 @@ public sealed class LocalDiskImageStore : IImageStore
     /// <summary>Data still being written: a crash leaves it here, never under an image's name.</summary>
     public IEnumerable<string> IncomingFiles() => Directory.EnumerateFiles(_incoming);
 
-    public int RemoveIncompleteWrites()
+    public Task<int> RemoveIncompleteWritesAsync(CancellationToken cancellationToken)
     {
         var removed = 0;
         foreach (var partial in IncomingFiles())
@@ -51,7 +51,7 @@ public sealed class LocalDiskImageStore : IImageStore
             removed++;
         }
 
-        return removed;
+        return Task.FromResult(removed);
     }
 
     /// <summary>
@@ -59,7 +59,7 @@ public sealed class LocalDiskImageStore : IImageStore
     /// overwrite checks for the target and then renames, so two writers committing at once could both pass the check
     /// and the second would silently replace the first: one writer per image keeps committed data from ever being replaced.
     /// </summary>
-    public ImageDataWriter BeginWrite(Guid imageId)
+    public Task<ImageDataWriter> BeginWriteAsync(Guid imageId, CancellationToken cancellationToken)
     {
         if (!_writing.TryAdd(imageId, 0))
         {
@@ -69,7 +69,7 @@ public sealed class LocalDiskImageStore : IImageStore
         try
         {
             var temporary = Path.Combine(_incoming, $"{imageId:D}.{Guid.NewGuid():N}.partial");
-            return new LocalDiskWriter(temporary, PathOf(imageId), () => _writing.TryRemove(imageId, out _));
+            return Task.FromResult<ImageDataWriter>(new LocalDiskWriter(temporary, PathOf(imageId), () => _writing.TryRemove(imageId, out _)));
         }
         catch
         {
@@ -78,36 +78,49 @@ public sealed class LocalDiskImageStore : IImageStore
         }
     }
 
-    public Stream? OpenRead(Guid imageId)
+    public Task<Stream?> OpenReadAsync(Guid imageId, CancellationToken cancellationToken) =>
+        OpenReadAsync(imageId, 0, null, cancellationToken);
+
+    public Task<Stream?> OpenReadAsync(Guid imageId, long offset, long? length, CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        FileStream file;
         try
         {
-            return new FileStream(PathOf(imageId), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+            file = new FileStream(PathOf(imageId), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
         }
         catch (FileNotFoundException)
         {
-            return null;
+            return Task.FromResult<Stream?>(null);
         }
+
+        if (offset == 0 && length is null)
+        {
+            return Task.FromResult<Stream?>(file);
+        }
+
+        file.Seek(offset, SeekOrigin.Begin);
+        return Task.FromResult<Stream?>(new ReadLimitStream(file, length ?? long.MaxValue));
     }
 
-    public bool Exists(Guid imageId) => File.Exists(PathOf(imageId));
+    public Task<bool> ExistsAsync(Guid imageId, CancellationToken cancellationToken) => Task.FromResult(File.Exists(PathOf(imageId)));
 
-    public long? LengthOf(Guid imageId)
+    public Task<long?> LengthOfAsync(Guid imageId, CancellationToken cancellationToken)
     {
         var file = new FileInfo(PathOf(imageId));
-        return file.Exists ? file.Length : null;
+        return Task.FromResult(file.Exists ? file.Length : (long?)null);
     }
 
-    public bool Delete(Guid imageId)
+    public Task<bool> DeleteAsync(Guid imageId, CancellationToken cancellationToken)
     {
         var path = PathOf(imageId);
         if (!File.Exists(path))
         {
-            return false;
+            return Task.FromResult(false);
         }
 
         File.Delete(path);
-        return true;
+        return Task.FromResult(true);
     }
 
     private sealed class LocalDiskWriter : ImageDataWriter

@@ -70,7 +70,7 @@ public sealed class ProtectionCardTests : DetailsCardTest
 
         card.WaitForAssertion(() => Assert.EndsWith("/compute/images", Services.GetRequiredService<NavigationManager>().Uri));
         Assert.Equal("“leaked-catalog” was deleted permanently.", Assert.Single(Snackbars).Message);
-        Assert.False(Harness.Store.Exists(image.Id));
+        Assert.False(await Harness.Store.ExistsAsync(image.Id, CancellationToken.None));
         await Assert.ThrowsAsync<ImageNotFoundException>(() => Harness.Service.GetAsync(Callers.Operator, image.Id));
     }
 
@@ -102,6 +102,6 @@ public sealed class ProtectionCardTests : DetailsCardTest
 
         card.WaitForAssertion(() => Assert.EndsWith("/compute/images?tab=deleted", Services.GetRequiredService<NavigationManager>().Uri));
         Assert.Equal("“ubuntu-22” was moved to Recently deleted; you can restore it there for 24 hours.", Assert.Single(Snackbars).Message);
-        Assert.True(Harness.Store.Exists(image.Id));
+        Assert.True(await Harness.Store.ExistsAsync(image.Id, CancellationToken.None));
     }
 }

@@ -92,11 +92,11 @@ public sealed class RecentlyDeletedListTests : PortalComponentTest
 
         dialogs.WaitForAssertion(() => Assert.Contains(
             "Delete “ubuntu-22” permanently? Its data is removed now and cannot be restored.", dialogs.Find(".mud-dialog").TextContent));
-        Assert.True(Harness.Store.Exists(image.Id));
+        Assert.True(await Harness.Store.ExistsAsync(image.Id, CancellationToken.None));
         dialogs.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == "Delete permanently").Click();
 
         list.WaitForAssertion(() => list.Find("[data-testid=recently-deleted-empty]"));
-        Assert.False(Harness.Store.Exists(image.Id));
+        Assert.False(await Harness.Store.ExistsAsync(image.Id, CancellationToken.None));
         await Assert.ThrowsAsync<ImageNotFoundException>(() => Harness.Service.GetAsync(Callers.Alice, image.Id));
     }
 }

@@ -16,7 +16,7 @@ internal static class IntegrityTestImages
         var bytes = RandomNumberGenerator.GetBytes(Size);
         var image = Image.Create(owner, new NewImage(name, DiskFormat.Raw, visibility), now);
         image.BeginTransfer(owner, ImageStatus.Saving, now);
-        await using (var writer = harness.Store.BeginWrite(image.Id))
+        await using (var writer = await harness.Store.BeginWriteAsync(image.Id, CancellationToken.None))
         {
             await writer.WriteAsync(bytes, CancellationToken.None);
             await writer.CommitAsync(CancellationToken.None);

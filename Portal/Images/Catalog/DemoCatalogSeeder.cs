@@ -81,7 +81,7 @@ public sealed class DemoCatalogSeeder(IImageStore store, TimeProvider clock)
 
         var virtualSize = (long)(demo.VirtualGiB * (1L << 30));
         var bytes = SparseQcow2.Create(virtualSize, $"Portal demo image: {demo.Name}\n", demo.DataClusters);
-        await using (var writer = store.BeginWrite(image.Id))
+        await using (var writer = await store.BeginWriteAsync(image.Id, cancellationToken))
         {
             await writer.WriteAsync(bytes, cancellationToken);
             await writer.CommitAsync(cancellationToken);

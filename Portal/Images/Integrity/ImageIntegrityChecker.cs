@@ -188,12 +188,12 @@ public sealed class ImageIntegrityChecker(
 
     private async Task<ImageIntegrity> HashAsync(Image image, CancellationToken cancellationToken)
     {
-        if (image.IntegrityBySize(store.LengthOf(image.Id)) is var bySize and not ImageIntegrity.Intact)
+        if (image.IntegrityBySize(await store.LengthOfAsync(image.Id, cancellationToken)) is var bySize and not ImageIntegrity.Intact)
         {
             return bySize;
         }
 
-        await using var data = store.OpenRead(image.Id);
+        await using var data = await store.OpenReadAsync(image.Id, cancellationToken);
         if (data is null)
         {
             return ImageIntegrity.DataMissing;

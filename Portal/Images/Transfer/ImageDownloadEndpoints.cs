@@ -43,7 +43,10 @@ public static class ImageDownloadEndpoints
         ImageDownload download;
         try
         {
-            download = await transfers.OpenDownloadAsync(caller, id, context.RequestAborted);
+            // HEAD reads nothing; a GET's store read starts now, for the single range it asks for when it asks for one.
+            var isGet = HttpMethods.IsGet(context.Request.Method);
+            download = await transfers.OpenDownloadAsync(caller, id, isGet ? SingleRangeOf(context.Request) : null, readAhead: isGet,
+                context.RequestAborted);
         }
         catch (RefusedException e) when (e.Code == RefusalCode.NoData)
         {
@@ -69,4 +72,13 @@ public static class ImageDownloadEndpoints
             lastModified: image.ActivatedAt is { } activated ? new DateTimeOffset(activated, TimeSpan.Zero) : null,
             entityTag: etag, enableRangeProcessing: true);
     }
+
+    /// <summary>
+    /// The one byte range a request asks for, if it asks for exactly one: only a hint of where the result will read
+    /// (it still decides itself, If-Range included), so that an object store is asked for just those bytes.
+    /// </summary>
+    private static ByteRange? SingleRangeOf(HttpRequest request) =>
+        request.GetTypedHeaders().Range is { Unit.Value: "bytes", Ranges: { Count: 1 } ranges } && ranges.Single() is var range
+            ? new ByteRange(range.From, range.To)
+            : null;
 }

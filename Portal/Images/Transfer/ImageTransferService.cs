@@ -35,7 +35,15 @@ public sealed class ImageTransferService(
     /// Opens an image's data for download, once the policy allows it (<see cref="ImageAction.Download"/>). The stream
     /// reads the store directly: nothing is buffered beyond the store's own read buffer, whatever the image's size.
     /// </summary>
-    public async Task<ImageDownload> OpenDownloadAsync(Caller caller, Guid id, CancellationToken cancellationToken = default)
+    public Task<ImageDownload> OpenDownloadAsync(Caller caller, Guid id, CancellationToken cancellationToken = default) =>
+        OpenDownloadAsync(caller, id, range: null, readAhead: true, cancellationToken);
+
+    /// <summary>
+    /// Opens an image's data for download; with <paramref name="readAhead"/> the store is opened at once for
+    /// <paramref name="range"/> (the whole data when null or not satisfiable), otherwise only when the stream is read.
+    /// </summary>
+    public async Task<ImageDownload> OpenDownloadAsync(
+        Caller caller, Guid id, ByteRange? range, bool readAhead, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var image = await db.Images.AsNoTracking().SingleOrDefaultAsync(i => i.Id == id, cancellationToken)
@@ -43,7 +51,23 @@ public sealed class ImageTransferService(
         image.Enforce(ImageAction.Download, caller);
 
         // Glance answers 204 when the store has nothing for an image, whatever its record says.
-        var data = store.OpenRead(id) ?? throw new ImageRuleException(Rules.RefusalCode.NoData, ImagePolicy.NothingToDownload);
+        var length = await store.LengthOfAsync(id, cancellationToken)
+            ?? throw new ImageRuleException(Rules.RefusalCode.NoData, ImagePolicy.NothingToDownload);
+        var data = new StoredDataStream(store, id, length);
+        if (readAhead && length > 0)
+        {
+            try
+            {
+                var (offset, count) = range?.Within(length) ?? (0, length);
+                await data.OpenAsync(offset, count, cancellationToken);
+            }
+            catch
+            {
+                await data.DisposeAsync();
+                throw;
+            }
+        }
+
         return new ImageDownload(image, data);
     }
 
@@ -236,7 +260,7 @@ public sealed class ImageTransferService(
             if (!image.Status.IsReceivingData())
             {
                 // Deleted while the data streamed in: the data has nothing to belong to.
-                store.Delete(imageId);
+                await store.DeleteAsync(imageId, CancellationToken.None);
                 throw new ImageNotFoundException(imageId);
             }
 

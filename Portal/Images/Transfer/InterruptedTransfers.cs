@@ -67,7 +67,7 @@ public static class InterruptedTransfers
         {
             // As the background job: the log gets a finding when it differs from the last one, not every start's "intact".
             var was = image.Integrity;
-            var found = CheckStoredData(image, store, now);
+            var found = await CheckStoredDataAsync(image, store, now, cancellationToken);
             if (found != was)
             {
                 db.RecordIntegrityChecked(image, actor: null, now);
@@ -85,7 +85,7 @@ public static class InterruptedTransfers
 
         await db.SaveChangesAsync(cancellationToken);
 
-        var partialFiles = store.RemoveIncompleteWrites();
+        var partialFiles = await store.RemoveIncompleteWritesAsync(cancellationToken);
         return new StartupReconciliation(uploadsRequeued, importsRestarted, importsRequeued, partialFiles, dataMissing, wrongSize, intact, checksumMismatch, dataReturned);
     }
 
@@ -95,9 +95,9 @@ public static class InterruptedTransfers
     /// wrong size and is back is only unchecked (the re-hashing job takes it first), and an image already intact keeps
     /// the time of its last full verification, so that a portal restarted daily still gets round to re-hashing it.
     /// </summary>
-    public static ImageIntegrity CheckStoredData(Image image, IImageStore store, DateTime now)
+    public static async Task<ImageIntegrity> CheckStoredDataAsync(Image image, IImageStore store, DateTime now, CancellationToken cancellationToken)
     {
-        var integrity = image.IntegrityBySize(store.LengthOf(image.Id));
+        var integrity = image.IntegrityBySize(await store.LengthOfAsync(image.Id, cancellationToken));
         if (integrity == ImageIntegrity.Intact && image.Integrity is ImageIntegrity.Intact or ImageIntegrity.ChecksumMismatch)
         {
             return image.Integrity;

@@ -115,7 +115,7 @@ internal sealed class TransferSession : IReceivingTransfer, IDisposable
             ? await _quota.OpenAsync(_target.Owner, ImageId, Kind.Noun(), Token)
             : null;
 
-        await using var writer = _store.BeginWrite(ImageId);
+        await using var writer = await _store.BeginWriteAsync(ImageId, Token);
         using var rate = new TransferRateWatch(
             _limits.MinTransferBytesPerSecond, TimeSpan.FromSeconds(_limits.MinRateWindowSeconds), _clock, Kind, Token);
         var checksum = expect.Checksum;
