@@ -7,8 +7,9 @@
 # (postgresql: the tests start their own server from /usr/lib/postgresql/15/bin in a temporary folder).
 #
 # Without arguments it runs every test on SQLite, then the data and service tests a second time against PostgreSQL:
-# the Integration category without the SQLite-only tests and without the bUnit component tests (Portal.Tests.Components). With arguments it runs `dotnet test` once with them, on the
-# database PORTAL_TEST_DATABASE names (sqlite, the default, or postgresql).
+# the Integration category without the SQLite-only tests and without the bUnit component tests (Portal.Tests.Components).
+# With arguments it runs `dotnet test` once with them, on the database PORTAL_TEST_DATABASE names (sqlite, the
+# default, or postgresql).
 set -euo pipefail
 cd "$(dirname "$0")"
 

@@ -1,6 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using Portal.Images;
+using Portal.Data;
 using Portal.Images.Integrity;
+using Portal.Images.Sharing;
 using Portal.Tests.Support;
 
 namespace Portal.Tests.Data;
@@ -77,5 +79,27 @@ public sealed class ProviderParityTests : IDisposable
 
         Assert.True(any);
         Assert.Null(oldest);
+    }
+
+    [Fact]
+    public async Task ARowThatIsAlreadyThereIsTellableFromOtherRefusedSaves()
+    {
+        var image = await _harness.AddImageAsync(Callers.Alice, "shared");
+        var now = _harness.Clock.GetUtcNow().UtcDateTime;
+        await using (var first = _harness.Database.CreateDbContext())
+        {
+            first.Set<ImageMember>().Add(ImageMember.Create(image.Id, Callers.BobAccount, now));
+            await first.SaveChangesAsync();
+        }
+
+        await using var again = _harness.Database.CreateDbContext();
+        again.Set<ImageMember>().Add(ImageMember.Create(image.Id, Callers.BobAccount, now));
+        var duplicate = await Assert.ThrowsAsync<DbUpdateException>(() => again.SaveChangesAsync());
+        await using var unknown = _harness.Database.CreateDbContext();
+        unknown.Set<ImageMember>().Add(ImageMember.Create(image.Id, Guid.NewGuid(), now));
+        var noAccount = await Assert.ThrowsAsync<DbUpdateException>(() => unknown.SaveChangesAsync());
+
+        Assert.True(PortalDatabase.IsUniqueViolation(duplicate));
+        Assert.False(PortalDatabase.IsUniqueViolation(noAccount));
     }
 }

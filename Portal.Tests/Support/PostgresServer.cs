@@ -148,12 +148,12 @@ public sealed class PostgresServer
         }
 
         var server = new PostgresServer(folder, runAs, FreePort());
+        server.StartWatchdog();
         server.RunPostgres("initdb", "-D", server.DataFolder, "-U", User, "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync");
         server.RunPostgres("pg_ctl", "-D", server.DataFolder, "-l", Path.Combine(folder, "server.log"), "-w", "-t", "60", "-o",
             $"-c listen_addresses=127.0.0.1 -p {server._port} -k {folder} -c fsync=off -c synchronous_commit=off " +
             "-c full_page_writes=off -c max_connections=400 -c shared_buffers=64MB", "start");
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop();
-        server.StartWatchdog();
 
         server.Execute($"CREATE DATABASE {Template}");
         var options = new DbContextOptionsBuilder<PortalDbContext>()
