@@ -13,33 +13,12 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-missing=()
-command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
-command -v qemu-img >/dev/null 2>&1 || missing+=(qemu-utils)
-command -v genisoimage >/dev/null 2>&1 || missing+=(genisoimage)
-command -v openstack >/dev/null 2>&1 || missing+=(python3-openstackclient)
-command -v glance >/dev/null 2>&1 || missing+=(python3-glanceclient)
-# The compressed-upload tests make their files with the real tools.
-command -v gzip >/dev/null 2>&1 || missing+=(gzip)
-command -v xz >/dev/null 2>&1 || missing+=(xz-utils)
-command -v zstd >/dev/null 2>&1 || missing+=(zstd)
-command -v bzip2 >/dev/null 2>&1 || missing+=(bzip2)
-command -v /usr/lib/postgresql/15/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
-# The S3 image store's tests run against a real OpenStack Swift (s3api) with memcached, started by the tests.
-command -v swift-proxy-server >/dev/null 2>&1 || missing+=(swift-proxy)
-command -v swift-object-server >/dev/null 2>&1 || missing+=(swift-object)
-command -v swift-container-server >/dev/null 2>&1 || missing+=(swift-container)
-command -v swift-account-server >/dev/null 2>&1 || missing+=(swift-account)
-command -v swift-ring-builder >/dev/null 2>&1 || missing+=(swift)
-command -v memcached >/dev/null 2>&1 || missing+=(memcached)
-command -v swift >/dev/null 2>&1 || missing+=(python3-swiftclient)
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "Installing test prerequisites: ${missing[*]}"
-  sudo=""
-  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-  $sudo apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+# Real servers the tests start on loopback: PostgreSQL, and OpenStack Swift (s3api) with memcached for the S3 image store.
+.ci/install-missing.sh \
+  /usr/bin/chromium=chromium qemu-img=qemu-utils genisoimage=genisoimage \
+  openstack=python3-openstackclient glance=python3-glanceclient \
+  gzip=gzip xz=xz-utils zstd=zstd bzip2=bzip2 \
+  $(.ci/scaled-out-packages.sh)
 
 if [ "$#" -gt 0 ]; then
   exec dotnet test Portal.sln "$@"

@@ -28,6 +28,16 @@ public static class Program
             await Console.Error.WriteLineAsync(listError);
         }
 
+        if (args is ["scale-demo", .. var demoArgs])
+        {
+            if (ScaleDemo.ScaleDemoOptions.TryParse(demoArgs, out var demo, out var demoError))
+            {
+                return await ScaleDemo.ScaleDemo.RunAsync(demo.PortalFolder, demo.FirstPort);
+            }
+
+            await Console.Error.WriteLineAsync(demoError);
+        }
+
         await Console.Error.WriteLineAsync("""
             Usage: dotnet run --project Portal.Tests -c Release -- <benchmark> [options]
 
@@ -57,6 +67,9 @@ public static class Program
                   Image API's GET /image/v2/images?limit=25 and the page after its marker, with a token of each.
                   Target: the large account within 2 × the small one. --database postgresql needs the portal's
                   PostgreSQL settings (Portal__Database__... in the environment).
+
+            The scaled-out setup (PostgreSQL, Swift and two portal instances on loopback; what ./scale-demo.sh runs):
+              scale-demo [--portal Portal] [--port 5101]
 
             Run the tests with: dotnet test Portal.sln
             """);

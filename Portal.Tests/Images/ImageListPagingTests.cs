@@ -186,6 +186,7 @@ public sealed class ImageListPagingTests : IDisposable
     /// </summary>
     [Theory]
     [MemberData(nameof(PageOrders))]
+    [Trait(TestDatabaseProvider.Trait, TestDatabaseProvider.SqliteOnly)]
     public async Task APrivateTabPageIsReadFromAnIndexInOrderNotSorted(ImageSort sort, bool descending, string index)
     {
         await AddImagesWithTiesAsync(40);
@@ -200,6 +201,7 @@ public sealed class ImageListPagingTests : IDisposable
     }
 
     [Fact]
+    [Trait(TestDatabaseProvider.Trait, TestDatabaseProvider.SqliteOnly)]
     public async Task ThePageAfterAMarkerStartsInsideTheIndex()
     {
         var images = await AddImagesWithTiesAsync(40);
@@ -218,18 +220,9 @@ public sealed class ImageListPagingTests : IDisposable
     public async Task TheMigrationsCreateTheListIndexes()
     {
         await using var db = _harness.Database.CreateDbContext();
-        var connection = (SqliteConnection)db.Database.GetDbConnection();
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'Images'";
-        var names = new List<string>();
-        await using (var reader = await command.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync())
-            {
-                names.Add(reader.GetString(0));
-            }
-        }
+        var names = await db.Database.SqlQueryRaw<string>(TestDatabaseProvider.IsPostgreSql
+            ? "SELECT indexname AS \"Value\" FROM pg_indexes WHERE tablename = 'Images'"
+            : "SELECT name AS Value FROM sqlite_master WHERE type = 'index' AND tbl_name = 'Images'").ToListAsync();
 
         Assert.Contains("IX_Images_Owner_CreatedAt_Id", names);
         Assert.Contains("IX_Images_Owner_Name_Id", names);

@@ -9,7 +9,12 @@ namespace Portal.Tests.Instances;
 
 /// <summary>The Data Protection key ring lives in the database: what one instance protected, the other reads.</summary>
 [Trait(TestCategories.Category, TestCategories.Integration)]
-public sealed class SharedKeysTests(PortalPair portals) : IClassFixture<PortalPair>
+public sealed class SharedKeysTests(PortalPair portals) : SharedKeysTests<PortalPair>(portals), IClassFixture<PortalPair>;
+
+/// <summary>The shared key ring on any pair of instances (see <see cref="ScaledOutSharedKeysTests"/> for PostgreSQL and Swift).</summary>
+[Trait(TestCategories.Category, TestCategories.Integration)]
+public abstract class SharedKeysTests<TPair>(TPair portals)
+    where TPair : PortalPair
 {
     [Fact]
     public async Task SigningInOnAKeepsYouSignedInOnB()

@@ -7,7 +7,12 @@ namespace Portal.Tests.Instances;
 /// <summary>A page open on instance B follows what happens on instance A, without a reload.</summary>
 [Trait(TestCategories.Category, TestCategories.Browser)]
 [Collection(HeavyTests.Name)]
-public sealed class TwoInstanceBrowserTests(PortalPairBrowser portals) : IClassFixture<PortalPairBrowser>
+public sealed class TwoInstanceBrowserTests(PortalPairBrowser portals) : TwoInstanceBrowserTests<PortalPairBrowser>(portals), IClassFixture<PortalPairBrowser>;
+
+/// <summary>Live updates across any pair of instances (see <see cref="ScaledOutBrowserTests"/> for PostgreSQL and Swift).</summary>
+[Trait(TestCategories.Category, TestCategories.Browser)]
+public abstract class TwoInstanceBrowserTests<TPair>(TPair portals)
+    where TPair : PortalPairBrowser
 {
     [Fact]
     public async Task AnUploadThroughAShowsLiveOnAPageOpenOnB()

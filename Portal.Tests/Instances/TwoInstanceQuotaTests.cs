@@ -15,7 +15,12 @@ public sealed class QuotaPair : PortalPair
 /// <summary>Uploads on two instances at once share one quota: the database decides which fit.</summary>
 [Trait(TestCategories.Category, TestCategories.Integration)]
 [Collection(HeavyTests.Name)]
-public sealed class TwoInstanceQuotaTests(QuotaPair portals) : IClassFixture<QuotaPair>
+public sealed class TwoInstanceQuotaTests(QuotaPair portals) : TwoInstanceQuotaTests<QuotaPair>(portals), IClassFixture<QuotaPair>;
+
+/// <summary>The quota test on any pair of instances (see <see cref="ScaledOutQuotaTests"/> for PostgreSQL and Swift).</summary>
+[Trait(TestCategories.Category, TestCategories.Integration)]
+public abstract class TwoInstanceQuotaTests<TPair>(TPair portals)
+    where TPair : PortalPair
 {
     private const string Alice = "alice@demo.local";
 

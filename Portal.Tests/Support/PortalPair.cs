@@ -18,8 +18,16 @@ public class PortalPair : IAsyncLifetime
 
     public string DataFolder { get; } = Directory.CreateTempSubdirectory("portal-pair-").FullName;
 
-    /// <summary>The pair's one PostgreSQL database when the run uses PostgreSQL (with SQLite both share portal.db in <see cref="DataFolder"/>).</summary>
-    public PostgresDatabase? Database { get; } = TestDatabaseProvider.IsPostgreSql ? PostgresServer.CreateDatabase() : null;
+    public PortalPair()
+        : this(postgreSql: TestDatabaseProvider.IsPostgreSql)
+    {
+    }
+
+    /// <summary>A pair on one PostgreSQL database of its own when <paramref name="postgreSql"/>, else on portal.db in <see cref="DataFolder"/>.</summary>
+    protected PortalPair(bool postgreSql) => Database = postgreSql ? PostgresServer.CreateDatabase() : null;
+
+    /// <summary>The pair's one PostgreSQL database (null with SQLite: both share portal.db in <see cref="DataFolder"/>).</summary>
+    public PostgresDatabase? Database { get; }
 
     public KestrelPortal A { get; private set; } = null!;
 

@@ -7,6 +7,15 @@ public class PortalPairBrowser : PortalPair
 {
     private IPlaywright? _playwright;
 
+    public PortalPairBrowser()
+    {
+    }
+
+    protected PortalPairBrowser(bool postgreSql)
+        : base(postgreSql)
+    {
+    }
+
     public IBrowser Browser { get; private set; } = null!;
 
     public override async Task InitializeAsync()

@@ -16,7 +16,7 @@ public static class TestDatabaseProvider
 {
     public const string Variable = "PORTAL_TEST_DATABASE";
 
-    /// <summary>The trait that keeps a test out of the PostgreSQL pass: it is about SQLite's file on disk itself.</summary>
+    /// <summary>The trait that keeps a test out of the PostgreSQL pass: it is about SQLite itself (its file on disk, its query planner).</summary>
     public const string Trait = "Database";
 
     public const string SqliteOnly = "SqliteOnly";
