@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the benchmark program (README, "Upload benchmark"). On a Debian/Ubuntu machine it first installs what its legs
 # need: curl, socat (download reference), zstd (decompressing leg), Debian's Chromium (browser legs; nothing downloads a
-# browser) and Debian's OpenStack Glance, glance-api (the peer the portal is measured against). Arguments go to the
+# browser), Debian's OpenStack Glance, glance-api (the peer the portal is measured against), and the Swift servers and
+# client the object store leg starts and compares with (.ci/scaled-out-packages.sh). Arguments go to the
 # program, e.g. ./benchmark.sh --only glance --rounds 2
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -20,4 +21,5 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}"
 fi
 
+./.ci/install-missing.sh $(.ci/scaled-out-packages.sh)
 exec dotnet run --project Portal.Tests -c Release -- upload-benchmark "$@"

@@ -55,13 +55,7 @@ public static class BrowserUploadLeg
         });
         page.SetDefaultTimeout(30_000);
 
-        await page.GotoAsync("/account/sign-in");
-        await BrowserFixture.WaitForCircuitAsync(page);
-        await page.GetByLabel("Email").FillAsync(context.Email);
-        await page.GetByLabel("Password").FillAsync(context.Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync("**/compute/images**");
-        await BrowserFixture.WaitForCircuitAsync(page);
+        await BrowserFixture.SignInThroughFormAsync(page, context.Email, context.Password);
 
         var name = $"browser-leg-{Guid.NewGuid():N}"[..20];
         await page.GetByRole(AriaRole.Button, new() { Name = "Create image" }).ClickAsync();

@@ -83,13 +83,7 @@ public static partial class CircuitsLeg
 
         // One sign-in through the form; every page of the context shares its cookie, each page has its own circuit.
         var signIn = await context.NewPageAsync();
-        await signIn.GotoAsync("/account/sign-in");
-        await BrowserFixture.WaitForCircuitAsync(signIn);
-        await signIn.GetByLabel("Email").FillAsync(BenchmarkPortal.Email);
-        await signIn.GetByLabel("Password").FillAsync(PortalAppFactory.DemoPassword);
-        await signIn.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await signIn.WaitForURLAsync("**/compute/images**");
-        await BrowserFixture.WaitForCircuitAsync(signIn);
+        await BrowserFixture.SignInThroughFormAsync(signIn, BenchmarkPortal.Email);
         await TurnPagesAsync(signIn, null, cancellationToken);
         await signIn.CloseAsync();
 

@@ -189,13 +189,7 @@ public static class ListScaleBenchmark
         });
         context.SetDefaultTimeout(60_000);
         var page = await context.NewPageAsync();
-        await page.GotoAsync("/account/sign-in");
-        await BrowserFixture.WaitForCircuitAsync(page);
-        await page.GetByLabel("Email").FillAsync(email);
-        await page.GetByLabel("Password").FillAsync(PortalAppFactory.DemoPassword);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync("**/compute/images**", new() { WaitUntil = WaitUntilState.Commit });
-        await BrowserFixture.WaitForCircuitAsync(page);
+        await BrowserFixture.SignInThroughFormAsync(page, email);
         await page.CloseAsync();
 
         var (_, token) = await portal.ApiTokenAsync(email, "list-benchmark");

@@ -4,11 +4,11 @@ namespace Portal.Tests.Benchmarks;
 
 /// <summary>
 /// The legs of issue 14 that each start a portal of their own (their settings differ): parallel uploads, URL import,
-/// Glance side by side, circuits under load. Each prints its figures, ratio, target and PASS/FAIL.
+/// the Swift-backed store against swift upload, Glance side by side, circuits under load. Each prints its figures, ratio, target and PASS/FAIL.
 /// </summary>
 public static class PeerAndLoadLegs
 {
-    public static readonly IReadOnlyList<string> Names = ["parallel", "import", "glance", "circuits"];
+    public static readonly IReadOnlyList<string> Names = ["parallel", "import", "objectstore", "glance", "circuits"];
 
     /// <summary>Runs one leg (<paramref name="only"/>) or all of them; true when every target measured was met.</summary>
     public static async Task<bool> RunAsync(UploadBenchmarkOptions options, string? only, CancellationToken cancellationToken)
@@ -22,6 +22,7 @@ public static class PeerAndLoadLegs
             {
                 "parallel" => await ParallelUploadLeg.RunAsync(options, cancellationToken),
                 "import" => await UrlImportLeg.RunAsync(options, cancellationToken),
+                "objectstore" => await ObjectStoreLeg.RunAsync(options, cancellationToken),
                 "glance" => await GlanceLeg.RunAsync(options, cancellationToken),
                 "circuits" => await CircuitsLeg.RunAsync(options, cancellationToken),
                 _ => throw new InvalidOperationException(name),

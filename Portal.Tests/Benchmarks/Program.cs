@@ -42,7 +42,7 @@ public static class Program
             Usage: dotnet run --project Portal.Tests -c Release -- <benchmark> [options]
 
             Benchmarks:
-              upload-benchmark [--size-gib 2] [--rounds 3] [--only decompress|parallel|import|glance|circuits]
+              upload-benchmark [--size-gib 2] [--rounds 3] [--only decompress|parallel|import|objectstore|glance|circuits]
                   Uploads a file of random data to PUT /image/v2/images/{id}/file with curl (real HTTP on loopback)
                   and compares the throughput with cp, md5sum and sha512sum of the same file run concurrently;
                   then downloads it with curl from GET /image/v2/images/{id}/file into /dev/null and compares with
@@ -55,6 +55,8 @@ public static class Program
                   Then the legs of issue 14, each with a portal of its own and its own sizes (--size-gib overrides them):
                   --only parallel   8 concurrent 256 MiB uploads of one account vs one alone (aggregate ≥ 0.8 ×)
                   --only import     URL import of 1 GiB from a loopback server vs curl | tee >(md5sum) >(sha512sum) (≥ 0.9 ×)
+                  --only objectstore  curl upload of 1 GiB into the portal on a Swift it starts (s3api) vs swift upload
+                                    of the same file to the same Swift (≥ 0.8 ×); needs Debian's swift servers and client
                   --only glance     Debian's glance-api (installed with apt-get when missing, as root) and the portal,
                                     curl upload of 2 GiB to each (portal ≥ 1.5 ×), CPU-seconds per GiB of both
                   --only circuits   50 Chromium pages paging the Images page while 4 uploads run (zero errors)

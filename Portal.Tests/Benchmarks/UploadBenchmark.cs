@@ -8,7 +8,7 @@ namespace Portal.Tests.Benchmarks;
 public sealed record UploadBenchmarkOptions(double SizeGib, int Rounds, string? Only = null, bool SizeGiven = false)
 {
     /// <summary>The legs <c>--only</c> accepts: each runs alone, with its own sizes unless <c>--size-gib</c> is given.</summary>
-    public static readonly IReadOnlyList<string> Legs = ["decompress", "parallel", "import", "glance", "circuits"];
+    public static readonly IReadOnlyList<string> Legs = ["decompress", "parallel", "import", "objectstore", "glance", "circuits"];
 
     public long Bytes => (long)(SizeGib * (1L << 30));
 

@@ -25,6 +25,7 @@ public sealed class UploadBenchmarkOptionsTests
     [InlineData("decompress")]
     [InlineData("parallel")]
     [InlineData("import")]
+    [InlineData("objectstore")]
     [InlineData("glance")]
     [InlineData("circuits")]
     public void OnlyNamesOneLeg(string leg)
@@ -43,7 +44,7 @@ public sealed class UploadBenchmarkOptionsTests
 
         Assert.Null(options.Only);
         Assert.False(options.DecompressOnly);
-        Assert.Equal(["parallel", "import", "glance", "circuits"], PeerAndLoadLegs.Names);
+        Assert.Equal(["parallel", "import", "objectstore", "glance", "circuits"], PeerAndLoadLegs.Names);
     }
 
     [Fact]

@@ -115,12 +115,15 @@ public class BrowserFixture : IAsyncLifetime
     public static Task WaitForCircuitAsync(IPage page) =>
         page.WaitForSelectorAsync("body[data-interactive=true]", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
 
-    public async Task SignInAsync(IPage page, string email, string? returnPath = null)
+    public Task SignInAsync(IPage page, string email, string? returnPath = null) => SignInThroughFormAsync(page, email, returnPath: returnPath);
+
+    /// <summary>Signs in on the page's portal through the sign-in form, as a person does, and waits for the landing page's circuit.</summary>
+    public static async Task SignInThroughFormAsync(IPage page, string email, string password = PortalAppFactory.DemoPassword, string? returnPath = null)
     {
         await page.GotoAsync(returnPath is null ? "/account/sign-in" : $"/account/sign-in?returnUrl={Uri.EscapeDataString(returnPath)}");
         await WaitForCircuitAsync(page);
         await page.GetByLabel("Email").FillAsync(email);
-        await page.GetByLabel("Password").FillAsync(PortalAppFactory.DemoPassword);
+        await page.GetByLabel("Password").FillAsync(password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         // The landing page counts once its circuit is up; its "load" event (every icon fetched) can lag on a busy machine.
         // A fresh portal's first sign-in also pays for its cold start (password hashing, the first queries and pages

@@ -41,13 +41,7 @@ public class PortalPairBrowser : PortalPair
         });
         context.SetDefaultTimeout(15_000);
         var page = await context.NewPageAsync();
-        await page.GotoAsync("/account/sign-in");
-        await BrowserFixture.WaitForCircuitAsync(page);
-        await page.GetByLabel("Email").FillAsync(email);
-        await page.GetByLabel("Password").FillAsync(PortalAppFactory.DemoPassword);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync("**/compute/images**", new() { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
-        await BrowserFixture.WaitForCircuitAsync(page);
+        await BrowserFixture.SignInThroughFormAsync(page, email);
         return page;
     }
 
