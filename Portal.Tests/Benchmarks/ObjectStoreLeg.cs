@@ -26,7 +26,6 @@ public static class ObjectStoreLeg
             portal.With(key, value);
         }
 
-        portal.With("Portal:Images:MaxImageSizeBytes", (1000L * PartSizeMb << 20).ToString(CultureInfo.InvariantCulture));
         await portal.InitializeAsync();
         var work = Directory.CreateDirectory(Path.Combine(portal.DataFolder, "object-store")).FullName;
         Console.WriteLine($"objectstore  curl upload of {Size(bytes)} into the portal on Swift (s3api, {PartSizeMb} MiB parts) vs swift upload "

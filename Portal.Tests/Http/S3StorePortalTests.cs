@@ -25,8 +25,6 @@ public sealed class S3Portal : KestrelPortal
             With(key, value);
         }
 
-        // 1000 parts of 5 MiB: the configuration check refuses a larger maximum than the store can take.
-        With("Portal:Images:MaxImageSizeBytes", (1000L * PartSizeMb << 20).ToString(System.Globalization.CultureInfo.InvariantCulture));
         await base.InitializeAsync();
     }
 
@@ -176,7 +174,6 @@ public sealed class S3StorePortalTests(S3Portal portal) : IClassFixture<S3Portal
             restarted.With(key, value);
         }
 
-        restarted.With("Portal:Images:MaxImageSizeBytes", (1000L * S3Portal.PartSizeMb << 20).ToString(System.Globalization.CultureInfo.InvariantCulture));
         await restarted.InitializeAsync();
 
         Assert.Empty(await crashed.IncompleteUploadsAsync(CancellationToken.None));

@@ -54,8 +54,6 @@ public static class ScaleDemo
         var settings = new Dictionary<string, string>(database.Settings)
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
-            // 1000 parts (Swift's limit) of 16 MiB: the largest image the store takes.
-            ["Portal:Images:MaxImageSizeBytes"] = (1000L * PartSizeMb << 20).ToString(CultureInfo.InvariantCulture),
         };
         foreach (var (key, value) in swift.PortalSettings(store))
         {

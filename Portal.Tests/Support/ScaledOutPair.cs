@@ -39,8 +39,6 @@ internal static class ScaledOut
             pair.With(key, value);
         }
 
-        // The configuration check refuses a larger maximum than 1000 parts can take.
-        pair.With("Portal:Images:MaxImageSizeBytes", (1000L * PartSizeMb << 20).ToString(CultureInfo.InvariantCulture));
         pair.With("Portal:Images:MaxConcurrentUploadsPerAccount", "20");
     }
 }

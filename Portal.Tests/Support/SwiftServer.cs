@@ -56,6 +56,8 @@ public sealed class SwiftServer
         new("Portal:ImageStore:S3:Region", store.Region),
         new("Portal:ImageStore:S3:PartSizeMb", store.PartSizeMb.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         new("Portal:ImageStore:S3:CreateBucket", "true"),
+        // The configuration check refuses a larger maximum image than the store's parts can take (PartSizeMb × MaxParts).
+        new("Portal:Images:MaxImageSizeBytes", store.MaxObjectBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)),
     ];
 
     public static string NewBucketName() => $"portal-{Guid.NewGuid():N}"[..30];
