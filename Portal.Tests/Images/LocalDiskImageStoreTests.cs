@@ -161,6 +161,30 @@ public sealed class LocalDiskImageStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task ZerosWithinOneLargeWriteAreStoredAsHolesAndEveryPieceLandsInPlace()
+    {
+        // The receiver hands the store 1 MiB chunks; the store writes them in smaller slices, each judged on its own.
+        var store = new LocalDiskImageStore(_root);
+        var id = Guid.NewGuid();
+        var chunk = new byte[(16 << 20) + 5];
+        "head"u8.CopyTo(chunk);
+        "middle"u8.CopyTo(chunk.AsSpan((8 << 20) + LocalDiskImageStore.WriteSlice - 3));
+        "tail!"u8.CopyTo(chunk.AsSpan(chunk.Length - 5));
+        await using (var writer = await store.BeginWriteAsync(id, CancellationToken.None))
+        {
+            await writer.WriteAsync("lead"u8.ToArray(), CancellationToken.None);
+            await writer.WriteAsync(chunk, CancellationToken.None);
+            await writer.CommitAsync(CancellationToken.None);
+        }
+
+        var content = await File.ReadAllBytesAsync(store.PathOf(id));
+        Assert.Equal("lead", System.Text.Encoding.ASCII.GetString(content, 0, 4));
+        Assert.True(content.AsSpan(4).SequenceEqual(chunk), "the stored bytes differ from those written");
+        var allocated = DiskUsage(store.PathOf(id));
+        Assert.True(allocated <= 8 * LocalDiskImageStore.WriteSlice, $"{allocated} bytes allocated for 16 MiB that hold 19 bytes of data");
+    }
+
+    [Fact]
     public async Task DataFlushedInTheBackgroundWhileWritingIsStoredExactly()
     {
         var store = new LocalDiskImageStore(_root);

@@ -15,6 +15,14 @@ public sealed class LocalDiskImageStore : IImageStore
     /// </summary>
     internal const long FlushEvery = 32L << 20;
 
+    /// <summary>
+    /// The largest single write. The kernel (Linux 6.18 with ext4's large folios) gives a write a page-cache folio as large
+    /// as the write: 1 MiB writes take 1 MiB blocks of free memory, which on a virtual machine with free page reporting
+    /// are the blocks handed back to the host, and touching them again costs the host's page faults — measured here
+    /// 3.3 CPU-seconds per GiB written, against 0.25 for 256 KiB writes of the same bytes (README, "Upload CPU").
+    /// </summary>
+    internal const int WriteSlice = 64 << 10;
+
     private readonly string _root;
     private readonly string _incoming;
 
@@ -159,10 +167,15 @@ public sealed class LocalDiskImageStore : IImageStore
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
 
-            // Runs of zeros are left as holes, as qemu-img does: a sparse disk image stays sparse on disk.
-            if (data.Span.ContainsAnyExcept((byte)0))
+            for (var offset = 0; offset < data.Length; offset += WriteSlice)
             {
-                await RandomAccess.WriteAsync(_handle, data, _length, cancellationToken);
+                var slice = data.Slice(offset, Math.Min(WriteSlice, data.Length - offset));
+
+                // Runs of zeros are left as holes, as qemu-img does: a sparse disk image stays sparse on disk.
+                if (slice.Span.ContainsAnyExcept((byte)0))
+                {
+                    await RandomAccess.WriteAsync(_handle, slice, _length + offset, cancellationToken);
+                }
             }
 
             _length += data.Length;
