@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Portal.Configuration;
 
 namespace Portal.Tests.Support;
@@ -9,23 +11,38 @@ namespace Portal.Tests.Support;
 /// A real OpenStack Swift (Debian's swift-proxy, swift-account, swift-container, swift-object) with its s3api
 /// middleware, on loopback ports, in an empty temporary folder: one for the whole test process, started on first use
 /// and stopped when the process exits. One replica, one device, tempauth user <c>test:tester</c> / <c>testing</c>
-/// (its S3 access key and secret), memcached for the cache filter tempauth needs.
+/// (its S3 access key and secret), memcached for the cache filter tempauth needs. A second one, started on first use
+/// too, serves its proxy over TLS with a certificate of an authority the test makes (<see cref="SharedTlsAsync"/>).
 /// </summary>
 public sealed class SwiftServer
 {
     public const string AccessKey = "test:tester";
     public const string SecretKey = "testing";
 
-    private static readonly Lazy<Task<SwiftServer>> Started = new(StartAsync);
+    private static readonly Lazy<Task<SwiftServer>> Started = new(() => StartAsync(tls: false));
+    private static readonly Lazy<Task<SwiftServer>> StartedWithTls = new(() => StartAsync(tls: true));
 
     private readonly List<Process> _processes = [];
 
-    private SwiftServer(string folder) => Folder = folder;
+    private SwiftServer(string folder, bool tls)
+    {
+        Folder = folder;
+        CaCertificateFile = tls ? Path.Combine(folder, "ca.pem") : null;
+    }
 
     /// <summary>The process-wide Swift; the first caller waits for it to start.</summary>
     public static Task<SwiftServer> SharedAsync() => Started.Value;
 
+    /// <summary>
+    /// The process-wide Swift whose proxy speaks https only (a certificate for 127.0.0.1 signed by
+    /// <see cref="CaCertificateFile"/>): the S3 SDK then sends parts with UNSIGNED-PAYLOAD instead of hashing each one.
+    /// </summary>
+    public static Task<SwiftServer> SharedTlsAsync() => StartedWithTls.Value;
+
     public string Folder { get; }
+
+    /// <summary>The PEM certificate of the authority that signed the proxy's certificate; null over plain http.</summary>
+    public string? CaCertificateFile { get; }
 
     public Uri ServiceUrl { get; private set; } = null!;
 
@@ -43,11 +60,13 @@ public sealed class SwiftServer
         ForcePathStyle = true,
         PartSizeMb = partSizeMb,
         CreateBucket = true,
+        CaCertificateFile = CaCertificateFile,
     };
 
     /// <summary>The same as configuration keys, for a portal started by the tests.</summary>
     public IEnumerable<KeyValuePair<string, string>> PortalSettings(S3StoreOptions store) =>
     [
+        .. store.CaCertificateFile is { } ca ? [new KeyValuePair<string, string>("Portal:ImageStore:S3:CaCertificateFile", ca)] : Array.Empty<KeyValuePair<string, string>>(),
         new("Portal:ImageStore:Kind", "S3"),
         new("Portal:ImageStore:S3:ServiceUrl", store.ServiceUrl!),
         new("Portal:ImageStore:S3:Bucket", store.Bucket),
@@ -62,7 +81,7 @@ public sealed class SwiftServer
 
     public static string NewBucketName() => $"portal-{Guid.NewGuid():N}"[..30];
 
-    private static async Task<SwiftServer> StartAsync()
+    private static async Task<SwiftServer> StartAsync(bool tls)
     {
         foreach (var tool in new[] { "swift-proxy-server", "swift-account-server", "swift-container-server", "swift-object-server", "memcached" })
         {
@@ -73,7 +92,7 @@ public sealed class SwiftServer
         }
 
         RemoveFoldersOfGoneProcesses();
-        var server = new SwiftServer(Directory.CreateTempSubdirectory(FolderPrefix).FullName);
+        var server = new SwiftServer(Directory.CreateTempSubdirectory(FolderPrefix).FullName, tls);
         await File.WriteAllTextAsync(Path.Combine(server.Folder, OwnerFile), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop();
         var clock = Stopwatch.StartNew();
@@ -211,11 +230,18 @@ public sealed class SwiftServer
                 """);
         }
 
+        // Swift's own TLS (eventlet's), which its docs call fit for testing only: in production a proxy in front ends TLS.
+        var tls = CaCertificateFile is null ? "" : $"""
+            cert_file = {WriteCertificates()}
+            key_file = {Path.Combine(Folder, "proxy-key.pem")}
+            """;
+
         // slo after s3api, or s3api's multipart uploads are silently switched off.
         await File.WriteAllTextAsync(Path.Combine(Folder, "proxy-server.conf"), $"""
             [DEFAULT]
             bind_ip = 127.0.0.1
             bind_port = {proxy}
+            {tls}
             workers = 0
             user = {Environment.UserName}
             swift_dir = {Folder}
@@ -277,15 +303,59 @@ public sealed class SwiftServer
             Launch(kind, $"/usr/bin/swift-{kind}-server", Path.Combine(Folder, $"{kind}-server.conf"));
         }
 
-        ServiceUrl = new Uri($"http://127.0.0.1:{proxy}/");
+        ServiceUrl = new Uri($"{(CaCertificateFile is null ? "http" : "https")}://127.0.0.1:{proxy}/");
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(5) };
-        foreach (var port in new[] { account, container, objectPort, proxy })
+        foreach (var port in new[] { account, container, objectPort })
         {
-            await WaitHealthyAsync(http, port);
+            await WaitHealthyAsync(http, new Uri($"http://127.0.0.1:{port}/"));
         }
+
+        using var proxyClient = CaCertificateFile is null
+            ? new HttpClient(new SocketsHttpHandler { UseProxy = false })
+            : new Portal.Images.ObjectStore.S3TrustedCertificates(StoreOptions().TrustedCertificates()).CreateHttpClient(new Amazon.S3.AmazonS3Config());
+        proxyClient.Timeout = TimeSpan.FromSeconds(5);
+        await WaitHealthyAsync(proxyClient, ServiceUrl);
     }
 
-    private async Task WaitHealthyAsync(HttpClient http, int port)
+    /// <summary>
+    /// A certificate authority (its certificate in <see cref="CaCertificateFile"/>) and the proxy's certificate for
+    /// 127.0.0.1 and localhost signed by it; returns the path of the proxy's certificate.
+    /// </summary>
+    private string WriteCertificates()
+    {
+        var now = DateTimeOffset.UtcNow;
+        using var authorityKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var authorityRequest = new CertificateRequest(
+            "CN=Portal tests' object store authority", authorityKey, HashAlgorithmName.SHA256);
+        authorityRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        authorityRequest.CertificateExtensions.Add(new X509KeyUsageExtension(
+            X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        authorityRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(authorityRequest.PublicKey, false));
+        using var authority = authorityRequest.CreateSelfSigned(now.AddDays(-1), now.AddDays(30));
+
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(
+            "CN=127.0.0.1", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        names.AddDnsName("localhost");
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(
+            X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
+            [new Oid("1.3.6.1.5.5.7.3.1")], false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(authority, true, false));
+        using var certificate = request.Create(authority, now.AddDays(-1), now.AddDays(29), RandomNumberGenerator.GetBytes(16));
+
+        var certificatePath = Path.Combine(Folder, "proxy-certificate.pem");
+        File.WriteAllText(CaCertificateFile!, authority.ExportCertificatePem());
+        File.WriteAllText(certificatePath, certificate.ExportCertificatePem());
+        File.WriteAllText(Path.Combine(Folder, "proxy-key.pem"), key.ExportPkcs8PrivateKeyPem());
+        return certificatePath;
+    }
+
+    private async Task WaitHealthyAsync(HttpClient http, Uri server)
     {
         // Generous: on a busy two-core machine Python's start alone can take many seconds.
         var deadline = DateTime.UtcNow.AddSeconds(120);
@@ -298,7 +368,7 @@ public sealed class SwiftServer
 
             try
             {
-                using var response = await http.GetAsync($"http://127.0.0.1:{port}/healthcheck");
+                using var response = await http.GetAsync(new Uri(server, "healthcheck"));
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
                     return;
@@ -310,7 +380,7 @@ public sealed class SwiftServer
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"Swift did not answer on port {port} in time; logs in {Folder}.");
+                throw new TimeoutException($"Swift did not answer on {server} in time; logs in {Folder}.");
             }
 
             await Task.Delay(50);

@@ -81,11 +81,29 @@ public sealed class S3StoreOptions
 
     public string Region { get; set; } = "us-east-1";
 
+    /// <summary>
+    /// An absolute path to PEM certificates (a private certificate authority, or the store's own certificate) trusted for
+    /// an https <see cref="ServiceUrl"/> besides the system's: a store inside the cloud often has a certificate of the
+    /// cloud's own authority. The store's name must still match its certificate.
+    /// </summary>
+    public string? CaCertificateFile { get; set; }
+
     /// <summary>Bucket in the path (<c>host/bucket/key</c>) rather than the host name: what Swift and most self-hosted stores need.</summary>
     public bool ForcePathStyle { get; set; } = true;
 
-    /// <summary>Size of one multipart upload part (MiB): what an upload holds in memory is at most two parts.</summary>
+    public const int MaxPartsInFlight = 8;
+
+    /// <summary>
+    /// Size of one multipart upload part (MiB): what an upload holds in memory is at most
+    /// <see cref="PartsInFlight"/> + 1 parts.
+    /// </summary>
     public int PartSizeMb { get; set; } = 16;
+
+    /// <summary>
+    /// Parts of one upload sent at the same time: the store writes and syncs each part on its own, and parts in flight
+    /// together overlap those waits. One upload holds this many parts in memory plus the one filling.
+    /// </summary>
+    public int PartsInFlight { get; set; } = 2;
 
     /// <summary>
     /// Most parts one upload may have: Swift's s3api takes 1000 by default (its <c>max_upload_part_num</c>), Amazon S3
@@ -99,6 +117,33 @@ public sealed class S3StoreOptions
     public bool CreateBucket { get; set; }
 
     public long PartSizeBytes => (long)PartSizeMb << 20;
+
+    /// <summary>The certificates in <see cref="CaCertificateFile"/>; throws when it cannot be read or holds none.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2Collection TrustedCertificates()
+    {
+        var certificates = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+        certificates.ImportFromPemFile(CaCertificateFile ?? throw new InvalidOperationException("No CaCertificateFile is set."));
+        return certificates.Count > 0 ? certificates : throw new System.Security.Cryptography.CryptographicException($"{CaCertificateFile} holds no certificate.");
+    }
+
+    /// <summary>For the configuration check: an absolute path to a PEM file with at least one certificate.</summary>
+    public bool HasUsableCaCertificateFile()
+    {
+        if (string.IsNullOrEmpty(CaCertificateFile) || !Path.IsPathFullyQualified(CaCertificateFile))
+        {
+            return false;
+        }
+
+        try
+        {
+            TrustedCertificates();
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+        {
+            return false;
+        }
+    }
 }
 
 /// <summary>Which database the portal keeps its records in.</summary>

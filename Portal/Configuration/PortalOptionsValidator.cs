@@ -105,6 +105,10 @@ public sealed class PortalOptionsValidator : AbstractValidator<PortalOptions>, I
                     && string.IsNullOrEmpty(uri.UserInfo))
                 .When(o => !string.IsNullOrEmpty(o.ImageStore.S3.ServiceUrl))
                 .WithMessage("Portal:ImageStore:S3:ServiceUrl must be an absolute http or https address without credentials, e.g. https://swift.example.com:8080.");
+            RuleFor(o => o.ImageStore.S3)
+                .Must(s3 => s3.HasUsableCaCertificateFile())
+                .When(o => !string.IsNullOrEmpty(o.ImageStore.S3.CaCertificateFile))
+                .WithMessage("Portal:ImageStore:S3:CaCertificateFile must be the absolute path of a readable PEM file with at least one certificate.");
             RuleFor(o => o.ImageStore.S3.Bucket)
                 .Must(S3BucketNames.IsValid)
                 .WithMessage("Portal:ImageStore:S3:Bucket must name a bucket: 3 to 63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit.");
@@ -120,6 +124,9 @@ public sealed class PortalOptionsValidator : AbstractValidator<PortalOptions>, I
             RuleFor(o => o.ImageStore.S3.PartSizeMb)
                 .InclusiveBetween(S3StoreOptions.MinPartSizeMb, S3StoreOptions.MaxPartSizeMb)
                 .WithMessage($"Portal:ImageStore:S3:PartSizeMb must be between {S3StoreOptions.MinPartSizeMb} (S3's smallest part) and {S3StoreOptions.MaxPartSizeMb} MiB.");
+            RuleFor(o => o.ImageStore.S3.PartsInFlight)
+                .InclusiveBetween(1, S3StoreOptions.MaxPartsInFlight)
+                .WithMessage($"Portal:ImageStore:S3:PartsInFlight must be between 1 and {S3StoreOptions.MaxPartsInFlight} (parts of one upload sent at the same time).");
             RuleFor(o => o.ImageStore.S3.MaxParts)
                 .InclusiveBetween(1, 10_000).WithMessage("Portal:ImageStore:S3:MaxParts must be between 1 and 10000 (Swift's s3api takes 1000 by default).");
             RuleFor(o => o.Images.MaxImageSizeBytes)
@@ -127,7 +134,7 @@ public sealed class PortalOptionsValidator : AbstractValidator<PortalOptions>, I
                 .When(o => o.ImageStore.S3.PartSizeMb > 0 && o.ImageStore.S3.MaxParts > 0)
                 .WithMessage(o => $"Portal:Images:MaxImageSizeBytes ({o.Images.MaxImageSizeBytes}) is more than the object store takes in one upload: " +
                     $"Portal:ImageStore:S3:MaxParts ({o.ImageStore.S3.MaxParts}) parts of Portal:ImageStore:S3:PartSizeMb ({o.ImageStore.S3.PartSizeMb} MiB) = {o.ImageStore.S3.MaxObjectBytes} bytes. " +
-                    "Lower MaxImageSizeBytes or raise PartSizeMb (each upload holds up to two parts in memory).");
+                    "Lower MaxImageSizeBytes or raise PartSizeMb (each upload holds up to PartsInFlight + 1 parts in memory).");
         });
     }
 

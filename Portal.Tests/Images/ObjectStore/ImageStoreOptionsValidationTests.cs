@@ -44,6 +44,41 @@ public sealed class ImageStoreOptionsValidationTests
         Assert.Contains("Portal:ImageStore:S3:PartSizeMb", Assert.Single(Errors(S3(o => o.PartSizeMb = 600))));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(S3StoreOptions.MaxPartsInFlight + 1)]
+    public void PartsInFlightOutsideItsRangeAreRefused(int parts) =>
+        Assert.Contains("Portal:ImageStore:S3:PartsInFlight", Assert.Single(Errors(S3(o => o.PartsInFlight = parts))));
+
+    [Fact]
+    public void TheTrustedAuthorityMustBeAnAbsolutePathToAPemCertificate()
+    {
+        var folder = Directory.CreateTempSubdirectory("portal-ca-").FullName;
+        try
+        {
+            var pem = Path.Combine(folder, "ca.pem");
+            using (var key = System.Security.Cryptography.ECDsa.Create())
+            {
+                var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=Cloud CA", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+                using var authority = request.CreateSelfSigned(DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(1));
+                File.WriteAllText(pem, authority.ExportCertificatePem());
+            }
+
+            var notPem = Path.Combine(folder, "key.txt");
+            File.WriteAllText(notPem, "not a certificate");
+
+            Assert.Empty(Errors(S3(o => (o.ServiceUrl, o.CaCertificateFile) = ("https://store.internal:8080", pem))));
+            foreach (var bad in new[] { "ca.pem", Path.Combine(folder, "missing.pem"), notPem })
+            {
+                Assert.Contains("Portal:ImageStore:S3:CaCertificateFile", Assert.Single(Errors(S3(o => o.CaCertificateFile = bad))));
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [Fact]
     public void AMaximumImageSizeThePartsCannotHoldIsRefusedWithWhatToChange()
     {

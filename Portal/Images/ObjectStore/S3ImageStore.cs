@@ -37,6 +37,11 @@ public sealed class S3ImageStore : IImageStore, IDisposable
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
         };
+        if (!string.IsNullOrEmpty(options.CaCertificateFile))
+        {
+            config.HttpClientFactory = new S3TrustedCertificates(options.TrustedCertificates());
+        }
+
         if (string.IsNullOrEmpty(options.ServiceUrl))
         {
             config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(options.Region);
@@ -53,6 +58,9 @@ public sealed class S3ImageStore : IImageStore, IDisposable
     }
 
     public string Bucket => _options.Bucket;
+
+    /// <summary>Whether each part's SHA-256 goes into its signature (plain http), or the part goes UNSIGNED-PAYLOAD (https).</summary>
+    internal bool SignsPayload => _signPayload;
 
     public string KeyOf(Guid imageId) => _options.KeyPrefix + imageId.ToString("D");
 
@@ -248,21 +256,26 @@ public sealed class S3ImageStore : IImageStore, IDisposable
     private sealed class NotFoundException(Exception inner) : IOException("the object store has no such object", inner);
 
     /// <summary>
-    /// A multipart upload fed part by part: a part is sent once it is full while the next one fills, and the writer
-    /// waits for a part on its way before sending another — so it holds at most two parts, and a slow store slows the
-    /// upload down instead of filling memory.
+    /// A multipart upload fed part by part: a full part is sent while the next one fills, with at most
+    /// <see cref="S3StoreOptions.PartsInFlight"/> parts on their way at once (a store takes each part with a write and a
+    /// sync of its own, which several parts in flight overlap); beyond that the writer waits for the oldest part — so it
+    /// holds at most that many parts plus the one filling, and a slow store slows the upload down instead of filling memory.
     /// </summary>
     private sealed class S3Writer(S3ImageStore store, Guid imageId, Action closed) : ImageDataWriter
     {
         private readonly string _key = store.KeyOf(imageId);
         private readonly int _partSize = (int)store._options.PartSizeBytes;
+
+        /// <summary>The parts that arrived, in order: only the writer's own calls touch it.</summary>
         private readonly List<PartETag> _parts = [];
+
+        /// <summary>The parts on their way, oldest first, each with the buffer it is sent from.</summary>
+        private readonly Queue<(Task<PartETag> Sending, byte[] Buffer)> _inFlight = new();
         private readonly CancellationTokenSource _stop = new();
         private string? _uploadId;
         private byte[]? _filling;
         private int _filled;
-        private Task _sending = Task.CompletedTask;
-        private byte[]? _sendingBuffer;
+        private int _sent;
         private long _length;
         private bool _committed;
         private bool _disposed;
@@ -315,8 +328,11 @@ public sealed class S3ImageStore : IImageStore, IDisposable
                 await SendFilledAsync(cancellationToken);
             }
 
-            await _sending;
-            ReturnSendingBuffer();
+            while (_inFlight.Count > 0)
+            {
+                await ArrivedAsync();
+            }
+
             try
             {
                 // If-None-Match: * makes the store itself refuse to replace an object that appeared since the check above
@@ -341,27 +357,44 @@ public sealed class S3ImageStore : IImageStore, IDisposable
 
         private async Task SendFilledAsync(CancellationToken cancellationToken)
         {
-            // The part on its way must arrive before another is sent (and its failure surfaces here).
-            await _sending;
-            ReturnSendingBuffer();
+            // Too many parts on their way: the oldest must arrive before another is sent (and its failure surfaces here).
+            while (_inFlight.Count >= store._options.PartsInFlight)
+            {
+                await ArrivedAsync();
+            }
+
             _uploadId ??= (await CallAsync(() => store._s3.InitiateMultipartUploadAsync(store.Bucket, _key, cancellationToken))).UploadId;
-            if (_parts.Count >= store._options.MaxParts)
+            if (_sent >= store._options.MaxParts)
             {
                 throw new IOException($"the image is larger than the object store takes in {store._options.MaxParts} parts of {_partSize >> 20} MiB");
             }
 
             var buffer = _filling ?? [];
             var count = _filled;
-            var number = _parts.Count + 1;
-            _parts.Add(new PartETag(number, null));
+            var number = ++_sent;
             _filling = null;
             _filled = 0;
-            _sendingBuffer = buffer;
+
             // The part outlives this write call: it stops when the writer is disposed, not when one write's token fires.
-            _sending = SendPartAsync(number, buffer, count, _stop.Token);
+            _inFlight.Enqueue((SendPartAsync(number, buffer, count, _stop.Token), buffer));
         }
 
-        private async Task SendPartAsync(int number, byte[] buffer, int count, CancellationToken cancellationToken)
+        /// <summary>Waits for the oldest part on its way and records it; its buffer is free again whatever happened.</summary>
+        private async Task ArrivedAsync()
+        {
+            var (sending, buffer) = _inFlight.Peek();
+            try
+            {
+                _parts.Add(await sending);
+            }
+            finally
+            {
+                _inFlight.Dequeue();
+                Return(buffer);
+            }
+        }
+
+        private async Task<PartETag> SendPartAsync(int number, byte[] buffer, int count, CancellationToken cancellationToken)
         {
             using var body = new MemoryStream(buffer, 0, count, writable: false);
             var response = await CallAsync(() => store._s3.UploadPartAsync(new UploadPartRequest
@@ -377,17 +410,15 @@ public sealed class S3ImageStore : IImageStore, IDisposable
                 UseChunkEncoding = false,
                 DisablePayloadSigning = !store._signPayload,
             }, cancellationToken));
-            _parts[number - 1] = new PartETag(number, response.ETag);
+            return new PartETag(number, response.ETag);
         }
 
-        private void ReturnSendingBuffer()
+        private static void Return(byte[] buffer)
         {
-            if (_sendingBuffer is { Length: > 0 } sent)
+            if (buffer.Length > 0)
             {
-                ArrayPool<byte>.Shared.Return(sent);
+                ArrayPool<byte>.Shared.Return(buffer);
             }
-
-            _sendingBuffer = null;
         }
 
         public override async ValueTask DisposeAsync()
@@ -401,19 +432,22 @@ public sealed class S3ImageStore : IImageStore, IDisposable
             await _stop.CancelAsync();
             try
             {
-                await _sending;
-            }
-            catch (Exception e) when (e is IOException or OperationCanceledException)
-            {
-                // The transfer failed anyway; the upload is aborted below.
-            }
+                // Every part still on its way stops; its buffer is returned only once nothing reads from it any more.
+                while (_inFlight.Count > 0)
+                {
+                    try
+                    {
+                        await ArrivedAsync();
+                    }
+                    catch (Exception)
+                    {
+                        // Whatever stopped this part, the transfer failed anyway: the upload is aborted below.
+                    }
+                }
 
-            try
-            {
-                ReturnSendingBuffer();
                 if (_filling is not null)
                 {
-                    ArrayPool<byte>.Shared.Return(_filling);
+                    Return(_filling);
                     _filling = null;
                 }
 

@@ -1,0 +1,53 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using Amazon.Runtime;
+
+namespace Portal.Images.ObjectStore;
+
+/// <summary>
+/// The object store's https connections trusting a private certificate authority (Portal:ImageStore:S3:CaCertificateFile)
+/// besides the system's: the SDK gets its HTTP clients from here. A certificate for another name is refused as ever.
+/// </summary>
+public sealed class S3TrustedCertificates : HttpClientFactory
+{
+    private readonly X509Certificate2Collection _roots;
+
+    /// <param name="roots">Authorities trusted besides the system's (<see cref="Configuration.S3StoreOptions.TrustedCertificates"/>).</param>
+    public S3TrustedCertificates(X509Certificate2Collection roots) => _roots = roots;
+
+    public override HttpClient CreateHttpClient(IClientConfig clientConfig)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, certificate, _, errors) => Trusted(certificate, errors) },
+        };
+        return new HttpClient(handler) { Timeout = clientConfig.Timeout ?? TimeSpan.FromSeconds(100) };
+    }
+
+    /// <summary>The SDK keeps the client for the life of the S3 client; one is enough.</summary>
+    public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => true;
+
+    public override bool DisposeHttpClientsAfterUse(IClientConfig clientConfig) => false;
+
+    private bool Trusted(X509Certificate? certificate, SslPolicyErrors errors)
+    {
+        if (errors == SslPolicyErrors.None)
+        {
+            return true;
+        }
+
+        // Only an authority the system does not know is forgiven, and only when one of ours signed the chain.
+        if (certificate is null || errors != SslPolicyErrors.RemoteCertificateChainErrors)
+        {
+            return false;
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(_roots);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        return chain.Build(leaf);
+    }
+}
