@@ -75,7 +75,9 @@ public sealed class UploadBrowserTests(BrowserFixture browser, UploadFiles files
 
         await dialog.Locator("input[type=file]").SetInputFilesAsync(files.Random);
         await Assertions.Expect(dialog.GetByLabel("Name")).ToHaveValueAsync("ci-runner-2");
-        await Assertions.Expect(dialog.GetByText("Chosen from the file name")).ToBeVisibleAsync();
+        // The name says raw at once ("Chosen from the file name"); the form then reads the file's first MiB in the
+        // browser, finds no disk format's header in random bytes, and says so — the state it settles in.
+        await Assertions.Expect(dialog.GetByText("Detected from the file's contents: raw.")).ToBeVisibleAsync();
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Create image" }).ClickAsync();
 
         var upload = page.GetByTestId("upload");

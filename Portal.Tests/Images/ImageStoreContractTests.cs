@@ -199,6 +199,7 @@ public sealed class LocalDiskImageStoreContractTests : ImageStoreContractTests, 
 }
 
 /// <summary>The same promises kept by an S3 bucket on a real OpenStack Swift (s3api), a bucket per test.</summary>
+[Trait(TestCategories.Category, TestCategories.Integration)]
 public abstract class S3StoreContractTests(Func<Task<SwiftServer>> startSwift, ITestOutputHelper output) : ImageStoreContractTests
 {
     private Configuration.S3StoreOptions _options = null!;
@@ -218,7 +219,9 @@ public abstract class S3StoreContractTests(Func<Task<SwiftServer>> startSwift, I
 }
 
 /// <summary>Over plain http: the SDK signs every part's SHA-256.</summary>
+[Trait(TestCategories.Category, TestCategories.Integration)]
 public sealed class S3ImageStoreContractTests(ITestOutputHelper output) : S3StoreContractTests(SwiftServer.SharedAsync, output);
 
 /// <summary>Over https, trusting the test's own authority (Portal:ImageStore:S3:CaCertificateFile): parts go UNSIGNED-PAYLOAD.</summary>
+[Trait(TestCategories.Category, TestCategories.Integration)]
 public sealed class S3TlsImageStoreContractTests(ITestOutputHelper output) : S3StoreContractTests(SwiftServer.SharedTlsAsync, output);

@@ -57,10 +57,8 @@ public sealed class ImageStoreOptionsValidationTests
         try
         {
             var pem = Path.Combine(folder, "ca.pem");
-            using (var key = System.Security.Cryptography.ECDsa.Create())
+            using (var authority = Support.TestCertificates.NewAuthority("Cloud CA"))
             {
-                var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=Cloud CA", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
-                using var authority = request.CreateSelfSigned(DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(1));
                 File.WriteAllText(pem, authority.ExportCertificatePem());
             }
 
