@@ -323,20 +323,9 @@ public sealed class SwiftServer
     /// </summary>
     private string WriteCertificates()
     {
-        var now = DateTimeOffset.UtcNow;
         using var authority = TestCertificates.NewAuthority("Portal tests' object store authority");
-
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
-        names.AddDnsName("localhost");
-        request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false)); // server authentication
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(authority, true, false));
-        using var certificate = request.Create(authority, now.AddDays(-1), now.AddDays(29), RandomNumberGenerator.GetBytes(16));
+        using var certificate = TestCertificates.NewServerCertificate(authority, key);
 
         var certificatePath = Path.Combine(Folder, "proxy-certificate.pem");
         File.WriteAllText(CaCertificateFile!, authority.ExportCertificatePem());

@@ -20,7 +20,7 @@ public sealed class S3TrustedCertificates : HttpClientFactory
         var handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
-            SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, certificate, _, errors) => Trusted(certificate, errors) },
+            SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, certificate, chain, errors) => Trusts(certificate, chain, errors) },
         };
         return new HttpClient(handler) { Timeout = clientConfig.Timeout ?? TimeSpan.FromSeconds(100) };
     }
@@ -30,14 +30,18 @@ public sealed class S3TrustedCertificates : HttpClientFactory
 
     public override bool DisposeHttpClientsAfterUse(IClientConfig clientConfig) => false;
 
-    private bool Trusted(X509Certificate? certificate, SslPolicyErrors errors)
+    /// <summary>
+    /// Whether the store's certificate is trusted: by the system (no errors), or — when only the chain was in question —
+    /// through one of the configured authorities, using the intermediate authorities the store sent
+    /// (<paramref name="presented"/>, the chain the system built) or that the file holds. A wrong name is never forgiven.
+    /// </summary>
+    internal bool Trusts(X509Certificate? certificate, X509Chain? presented, SslPolicyErrors errors)
     {
         if (errors == SslPolicyErrors.None)
         {
             return true;
         }
 
-        // Only an authority the system does not know is forgiven, and only when one of ours signed the chain.
         if (certificate is null || errors != SslPolicyErrors.RemoteCertificateChainErrors)
         {
             return false;
@@ -47,6 +51,14 @@ public sealed class S3TrustedCertificates : HttpClientFactory
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.AddRange(_roots);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        if (presented is not null)
+        {
+            foreach (var element in presented.ChainElements)
+            {
+                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+            }
+        }
+
         using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
         return chain.Build(leaf);
     }
