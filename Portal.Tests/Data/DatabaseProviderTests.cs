@@ -76,6 +76,33 @@ public sealed class DatabaseProviderTests
     }
 
     [Fact]
+    public async Task TwoInstancesStartingTogetherOnAnEmptyPostgreSqlDatabaseBothComeUpWithOneSchemaAndOneSeed()
+    {
+        using var database = PostgresServer.CreateEmptyDatabase();
+        (string, string?)[] settings = [("Portal:Database:Provider", "PostgreSql"), ("Portal:Database:ConnectionString", database.ConnectionString)];
+        await using var first = new App(settings);
+        await using var second = new App(settings);
+
+        // A rolling start: both migrate, reconcile and seed the same empty database at the same moment.
+        var clients = await Task.WhenAll(Task.Run(() => first.CreateClient()), Task.Run(() => second.CreateClient()));
+
+        foreach (var client in clients)
+        {
+            using var ready = await client.GetAsync(PortalHealth.ReadyPath);
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+            client.Dispose();
+        }
+
+        await using var scope = first.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        Assert.Equal(db.Database.GetMigrations(), await db.Database.GetAppliedMigrationsAsync());
+        Assert.Equal(3, await db.Users.CountAsync());
+        var catalog = await db.Images.Select(i => i.Name).ToListAsync();
+        Assert.NotEmpty(catalog);
+        Assert.Equal(catalog.Distinct().Count(), catalog.Count);
+    }
+
+    [Fact]
     public void WithoutAConnectionStringAPostgreSqlStartStopsNamingTheSetting()
     {
         using var app = new App(("Portal:Database:Provider", "PostgreSql"));

@@ -22,6 +22,7 @@ public static class DatabaseInitializer
         // WAL lets readers (every open page) carry on while an upload commits (PostgreSQL's MVCC does that by itself).
         // The context's type (PortalDbContext or PostgreSqlPortalDbContext) picks the provider's own migrations.
         await db.Database.OpenConnectionAsync(cancellationToken);
+        var startLock = db is PostgreSqlPortalDbContext;
         try
         {
             if (db.Database.IsSqlite())
@@ -31,7 +32,21 @@ public static class DatabaseInitializer
                 await pragma.ExecuteNonQueryAsync(cancellationToken);
             }
 
+            // Instances started together on one PostgreSQL database (a rolling start, or two at once) take turns: the
+            // migrations, the reconciliation and the seed run in one instance at a time. Without this the second one
+            // fails on "relation … already exists" while the first is still migrating (DatabaseProviderTests).
+            if (startLock)
+            {
+                await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_lock({StartLockKey})", cancellationToken);
+            }
+
             await db.Database.MigrateAsync(cancellationToken);
+            if (startLock && db.Database.GetDbConnection() is Npgsql.NpgsqlConnection connection)
+            {
+                // The connection learnt the database's types when it opened, perhaps before the instance whose turn came
+                // first created the citext extension: read them again, or citext columns cannot be read.
+                await connection.ReloadTypesAsync(cancellationToken);
+            }
             await AdoptKeysFromDataFolderAsync(db, scope.ServiceProvider.GetRequiredService<DataDirectory>(), cancellationToken);
             var clock = scope.ServiceProvider.GetRequiredService<TimeProvider>();
             var store = scope.ServiceProvider.GetRequiredService<IImageStore>();
@@ -44,9 +59,18 @@ public static class DatabaseInitializer
         }
         finally
         {
+            if (startLock)
+            {
+                // Closing would release it too, but a pooled connection lives on: give the turn back explicitly.
+                await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_unlock({StartLockKey})", CancellationToken.None);
+            }
+
             await db.Database.CloseConnectionAsync();
         }
     }
+
+    /// <summary>The PostgreSQL advisory lock the instances take turns with at start ("PortalDB" in ASCII).</summary>
+    internal const long StartLockKey = 0x506F7274616C4442;
 
     /// <summary>
     /// Before the keys lived in the database they were files in the data folder's keys/: a portal upgraded in place takes
