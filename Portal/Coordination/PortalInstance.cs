@@ -30,12 +30,9 @@ public sealed class PortalInstance
             using var process = System.Diagnostics.Process.GetProcessById(pid);
             return process.HasExited;
         }
-        catch (ArgumentException)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
-            return true;
-        }
-        catch (InvalidOperationException)
-        {
+            // No such process, or it ended while being looked at.
             return true;
         }
     }

@@ -105,7 +105,8 @@ internal sealed class ImageOrder
         foreach (var (key, descending) in _keys)
         {
             var column = new ParameterSwap(key.Parameters[0], image).Visit(key.Body);
-            var value = key.Compile().DynamicInvoke(marker);
+            // Read once per request: interpreting the key is cheaper than compiling it to IL.
+            var value = key.Compile(preferInterpretation: true).DynamicInvoke(marker);
             var parameter = Parameter(value, key.ReturnType);
             var beyond = Beyond(column, value, parameter, descending, entity);
             var term = equalSoFar is null ? beyond : Expression.AndAlso(equalSoFar, beyond);

@@ -86,15 +86,7 @@ public sealed class TransferLedger(
         {
             if (quota is { } limit)
             {
-                // One statement, so one snapshot: under PostgreSQL's read committed, two queries could fall either side of
-                // another transfer's last save (its bytes moving from claimed to stored) and count them in neither.
-                var stored = db.Images.OccupyingStorage().Where(i => i.Owner == quotaAccountId).Select(i => i.Size ?? 0);
-                var claimed = db.TransferReservations
-                    .Where(r => r.QuotaAccountId == quotaAccountId && r.LeasedUntil > now && r.Id != claimId)
-                    .Select(r => r.Bytes);
-                var would = await db.Accounts.Where(a => a.Id == quotaAccountId)
-                    .Select(_ => stored.Sum() + claimed.Sum())
-                    .SingleAsync(cancellationToken) + total;
+                var would = await CountedBytesAsync(db, quotaAccountId, claimId, now, cancellationToken) + total;
                 if (would > limit)
                 {
                     throw exceeded(would, limit);
@@ -110,19 +102,32 @@ public sealed class TransferLedger(
 
     /// <summary>Bytes the account's private images occupy now.</summary>
     public static Task<long> StoredBytesAsync(PortalDbContext db, Guid accountId, CancellationToken cancellationToken) =>
-        db.Images.OccupyingStorage().Where(i => i.Owner == accountId).SumAsync(i => i.Size ?? 0, cancellationToken);
+        StoredSizes(db, accountId).SumAsync(cancellationToken);
 
-    /// <summary>Bytes claimed by the account's live transfers on every instance (but <paramref name="except"/>).</summary>
-    public static Task<long> InFlightBytesAsync(PortalDbContext db, Guid accountId, Guid? except, DateTime now, CancellationToken cancellationToken) =>
-        db.TransferReservations
-            .Where(r => r.QuotaAccountId == accountId && r.LeasedUntil > now && r.Id != except)
-            .SumAsync(r => r.Bytes, cancellationToken);
+    /// <summary>
+    /// What counts against the account's quota: its stored bytes and the claims of its live transfers on every instance
+    /// (but <paramref name="except"/>'s). One statement, so one snapshot: under PostgreSQL's read committed, two queries
+    /// could fall either side of another transfer's last save (its bytes moving from claimed to stored) and count them in neither.
+    /// </summary>
+    public static Task<long> CountedBytesAsync(PortalDbContext db, Guid accountId, Guid? except, DateTime now, CancellationToken cancellationToken)
+    {
+        var stored = StoredSizes(db, accountId);
+        var claimed = ClaimedBytes(db, accountId, except, now);
+        return db.Accounts.Where(a => a.Id == accountId).Select(_ => stored.Sum() + claimed.Sum()).SingleAsync(cancellationToken);
+    }
 
+    /// <summary>Bytes claimed by the account's live transfers on every instance.</summary>
     public async Task<long> InFlightBytesAsync(Guid accountId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await InFlightBytesAsync(db, accountId, null, Now, cancellationToken);
+        return await ClaimedBytes(db, accountId, null, Now).SumAsync(cancellationToken);
     }
+
+    private static IQueryable<long> StoredSizes(PortalDbContext db, Guid accountId) =>
+        db.Images.OccupyingStorage().Where(i => i.Owner == accountId).Select(i => i.Size ?? 0);
+
+    private static IQueryable<long> ClaimedBytes(PortalDbContext db, Guid accountId, Guid? except, DateTime now) =>
+        db.TransferReservations.Where(r => r.QuotaAccountId == accountId && r.LeasedUntil > now && r.Id != except).Select(r => r.Bytes);
 
     /// <summary>The account's transfers of a kind running now on any instance.</summary>
     public async Task<int> RunningAsync(Guid accountId, TransferKind kind, CancellationToken cancellationToken = default)

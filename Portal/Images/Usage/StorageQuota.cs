@@ -47,8 +47,7 @@ public sealed class StorageQuota(IDbContextFactory<PortalDbContext> dbFactory, T
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var would = await TransferLedger.StoredBytesAsync(db, accountId, cancellationToken)
-            + await TransferLedger.InFlightBytesAsync(db, accountId, null, clock.GetUtcNow().UtcDateTime, cancellationToken) + bytes;
+        var would = await TransferLedger.CountedBytesAsync(db, accountId, null, clock.GetUtcNow().UtcDateTime, cancellationToken) + bytes;
         return would > quota ? Exceeded(transferNoun, would, quota) : null;
     }
 
